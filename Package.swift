@@ -1,0 +1,62 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Tidings",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tidings", targets: ["tidings"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+    ],
+    targets: [
+        // GMime 3 (Debian libgmime-3.0-dev) with a header shim for its type-check macros.
+        .systemLibrary(
+            name: "CGMime",
+            path: "Sources/CGMime",
+            pkgConfig: "gmime-3.0",
+            providers: [.apt(["libgmime-3.0-dev"])]
+        ),
+        // mail → a Swift model: headers, Message-IDs, MIME parts, text, quotes, diffs, mbox/Maildir.
+        .target(name: "Mail", dependencies: ["CGMime"]),
+        // git epochs in public-inbox v2 layout, the public-inbox config file.
+        .target(name: "Store", dependencies: ["Mail"]),
+        // SQLite: article numbers, overview, threads, full-text search; ingest.
+        .target(
+            name: "Index",
+            dependencies: ["Mail", "Store", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // HTTP: public-inbox-compatible archive site.
+        .target(
+            name: "Web",
+            dependencies: [
+                "Mail", "Store", "Index",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "tidings",
+            dependencies: [
+                "Mail", "Store", "Index", "Web",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Fixture lookup and temporary inboxes shared by the test targets.
+        .target(name: "TestSupport", dependencies: ["Mail", "Store", "Index"], path: "Tests/TestSupport"),
+        .testTarget(name: "MailTests", dependencies: ["Mail", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Mail", "TestSupport"]),
+        .testTarget(name: "IndexTests", dependencies: ["Index", "Store", "Mail", "TestSupport"]),
+        .testTarget(
+            name: "WebTests",
+            dependencies: [
+                "Web", "Index", "Store", "Mail", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,151 @@
+import Foundation
+import GRDB
+import Mail
+import Store
+
+/// One inbox's SQLite index (`DIR/tidings.sqlite3`, WAL): read queries for the web and CLI, and
+/// the write transaction used by ingest.
+public final class ArchiveIndex: Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    public static func path(forInbox dir: String) -> String { dir + "/tidings.sqlite3" }
+
+    public init(path: String, readOnly: Bool = false) throws {
+        self.path = path
+        var config = Configuration()
+        config.readonly = readOnly
+        config.maximumReaderCount = 8
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous=NORMAL")
+            if !db.configuration.readonly {
+                try db.execute(sql: "PRAGMA cache_size=-65536")
+            }
+        }
+        pool = try DatabasePool(path: path, configuration: config)
+        if !readOnly { try pool.write { db in try Schema.create(db) } }
+    }
+
+    /// Runs `body` in one write transaction with an `IndexWriter`.
+    func write<T>(_ body: (IndexWriter) throws -> T) throws -> T {
+        try pool.write { db in
+            let w = try IndexWriter(db: db)
+            let r = try body(w)
+            try w.saveCounters()
+            return r
+        }
+    }
+
+    /// Runs `body` with the writer connection outside a transaction; `body` commits in batches.
+    func writeBatches<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction { db in try body(db) }
+    }
+
+    // MARK: reads
+
+    public func read<T>(_ body: (Database) throws -> T) throws -> T { try pool.read(body) }
+
+    /// Every message stored under `mid`, in article-number order.
+    public func messages(mid: String) throws -> [OverviewRow] {
+        try pool.read { db in
+            try OverviewRow.fetchAll(
+                db,
+                sql: "SELECT \(OverviewRow.columns) FROM msgid JOIN over USING(num) WHERE msgid.mid=? ORDER BY num",
+                arguments: [mid])
+        }
+    }
+
+    public func message(num: Int64) throws -> OverviewRow? {
+        try pool.read { db in
+            try OverviewRow.fetchOne(db, sql: "SELECT \(OverviewRow.columns) FROM over WHERE num=?", arguments: [num])
+        }
+    }
+
+    /// The messages of a thread, oldest first.
+    public func thread(tid: Int64, limit: Int = 5000) throws -> [OverviewRow] {
+        try pool.read { db in
+            try OverviewRow.fetchAll(
+                db, sql: "SELECT \(OverviewRow.columns) FROM over WHERE tid=? ORDER BY ds, num LIMIT ?", arguments: [tid, limit])
+        }
+    }
+
+    /// Messages with the same subject id in other threads (public-inbox's loose matches), newest first.
+    public func looseMatches(sid: Int64, excludingTid tid: Int64, limit: Int = 1000) throws -> [OverviewRow] {
+        try pool.read { db in
+            try OverviewRow.fetchAll(
+                db, sql: "SELECT \(OverviewRow.columns) FROM over WHERE sid=? AND tid!=? ORDER BY ds DESC LIMIT ?",
+                arguments: [sid, tid, limit])
+        }
+    }
+
+    /// Ghost Message-IDs of a thread (referenced, not stored).
+    public func ghosts(tid: Int64) throws -> [String] {
+        try pool.read { db in try String.fetchAll(db, sql: "SELECT mid FROM ghost WHERE tid=?", arguments: [tid]) }
+    }
+
+    /// Whether a Message-ID is stored.
+    public func has(mid: String) throws -> Bool {
+        try pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM msgid WHERE mid=? LIMIT 1", arguments: [mid]) ?? false }
+    }
+
+    /// Newest messages by received time.
+    public func recent(limit: Int, before ts: Int64? = nil) throws -> [OverviewRow] {
+        try pool.read { db in
+            try OverviewRow.fetchAll(
+                db, sql: "SELECT \(OverviewRow.columns) FROM over WHERE ts < ? ORDER BY ts DESC, num DESC LIMIT ?",
+                arguments: [ts ?? Int64.max, limit])
+        }
+    }
+
+    /// All messages in article-number order, `batch` at a time after `num`.
+    public func allMessages(after num: Int64, batch: Int) throws -> [OverviewRow] {
+        try pool.read { db in
+            try OverviewRow.fetchAll(
+                db, sql: "SELECT \(OverviewRow.columns) FROM over WHERE num > ? ORDER BY num LIMIT ?", arguments: [num, batch])
+        }
+    }
+
+    /// Message-IDs starting with `prefix` (for "not found" suggestions).
+    public func mids(withPrefix prefix: String, limit: Int) throws -> [String] {
+        guard !prefix.isEmpty else { return [] }
+        return try pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT DISTINCT mid FROM msgid WHERE mid >= ? AND mid < ? ORDER BY mid LIMIT ?",
+                arguments: [prefix, prefix + "\u{10FFFF}", limit])
+        }
+    }
+
+    /// Counts and facts for `tidings status`.
+    public struct Stats: Sendable, Codable, Equatable {
+        public var messages: Int
+        public var threads: Int
+        public var ghosts: Int
+        public var rejected: Int
+        public var lastNum: Int64
+        public var newestReceived: Int64?
+        public var indexBytes: Int
+    }
+
+    public func stats() throws -> Stats {
+        try pool.read { db in
+            let messages = try Int.fetchOne(db, sql: "SELECT count(*) FROM over") ?? 0
+            let threads = try Int.fetchOne(db, sql: "SELECT count(DISTINCT tid) FROM over") ?? 0
+            let ghosts = try Int.fetchOne(db, sql: "SELECT count(*) FROM ghost") ?? 0
+            let rejected = try Int.fetchOne(db, sql: "SELECT count(*) FROM rejected") ?? 0
+            let last = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key='num_highwater'") ?? 0
+            let newest = try Int64.fetchOne(db, sql: "SELECT max(ts) FROM over")
+            var bytes = 0
+            for suffix in ["", "-wal", "-shm"] {
+                if let a = try? FileManager.default.attributesOfItem(atPath: path + suffix), let s = a[.size] as? Int { bytes += s }
+            }
+            return Stats(
+                messages: messages, threads: threads, ghosts: ghosts, rejected: rejected, lastNum: last, newestReceived: newest,
+                indexBytes: bytes)
+        }
+    }
+
+    /// Runs an SQL statement that returns one integer (tests and diagnostics).
+    public func scalar(_ sql: String, _ arguments: [DatabaseValueConvertible] = []) throws -> Int64? {
+        try pool.read { db in try Int64.fetchOne(db, sql: sql, arguments: StatementArguments(arguments)) }
+    }
+}

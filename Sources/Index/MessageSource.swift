@@ -1,0 +1,131 @@
+import Foundation
+import Mail
+import Store
+
+/// One message as read from a source, before parsing.
+public struct RawInput: Sendable {
+    public var bytes: [UInt8]
+    /// When it was received, if the source says (mbox From_ line, git commit); else now.
+    public var receivedAt: Int64?
+    /// Where it came from, for error messages: `file:offset`, `file`, `epoch@commit`.
+    public var origin: String
+}
+
+/// Something messages can be imported from: an mbox (gzipped or not, any variant), a
+/// Maildir, one message file, a git epoch or bundle of `m` commits, a v2 inbox directory.
+public enum MessageSource: Sendable, CustomStringConvertible {
+    case mbox(path: String, format: MboxFormat)
+    case maildir(path: String)
+    case file(path: String)
+    case epoch(gitDir: String)
+    case bundle(path: String)
+    case bytes([UInt8], origin: String)
+
+    public struct Unrecognised: Error, CustomStringConvertible {
+        public let path: String
+        public let why: String
+        public var description: String { "\(path): \(why)" }
+    }
+
+    public var description: String {
+        switch self {
+        case .mbox(let p, let f): return "\(p) (\(f.rawValue))"
+        case .maildir(let p): return "\(p) (Maildir)"
+        case .file(let p): return "\(p) (message)"
+        case .epoch(let g): return "\(g) (git epoch)"
+        case .bundle(let p): return "\(p) (git bundle)"
+        case .bytes(_, let o): return o
+        }
+    }
+
+    /// Works out what `path` is.
+    public static func detect(_ path: String, mboxFormat: MboxFormat = .mboxrd) throws -> [MessageSource] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw Unrecognised(path: path, why: "no such file or directory")
+        }
+        if isDir.boolValue {
+            if Maildir.looksLikeMaildir(path) { return [.maildir(path: path)] }
+            if fileExists(path + "/HEAD") && fileExists(path + "/objects") { return [.epoch(gitDir: path)] }
+            let repo = InboxRepository(dir: path)
+            let epochs = repo.epochs()
+            if !epochs.isEmpty { return epochs.map { .epoch(gitDir: repo.epochPath($0)) } }
+            throw Unrecognised(path: path, why: "a directory that is neither a Maildir, a git epoch nor a v2 inbox")
+        }
+        let head = try firstBytes(path, 64)
+        if head.starts(with: Array("# v2 git bundle".utf8)) || head.starts(with: Array("# v3 git bundle".utf8)) {
+            return [.bundle(path: path)]
+        }
+        if head.starts(with: [0x1f, 0x8b]) { return [.mbox(path: path, format: mboxFormat)] }
+        if head.starts(with: Array("From ".utf8)) { return [.mbox(path: path, format: mboxFormat)] }
+        return [.file(path: path)]
+    }
+
+    static func firstBytes(_ path: String, _ n: Int) throws -> [UInt8] {
+        guard let h = FileHandle(forReadingAtPath: path) else { throw Unrecognised(path: path, why: "cannot be read") }
+        defer { try? h.close() }
+        return Array(h.readData(ofLength: n))
+    }
+
+    /// How many messages it holds, when cheap to tell (for the progress bar).
+    public func count() -> Int? {
+        switch self {
+        case .maildir(let p): return (try? Maildir(path: p).messagePaths().count)
+        case .file, .bytes: return 1
+        case .epoch(let g):
+            return (try? Subprocess.text(["git", "--git-dir=\(g)", "rev-list", "--count", "refs/heads/master"])).flatMap { Int($0) }
+        case .bundle(let p):
+            // the bundle's commits are counted after unbundling; estimate from its header
+            _ = p
+            return nil
+        case .mbox: return nil
+        }
+    }
+
+    /// Reads every message in order.
+    public func forEach(_ body: (RawInput) throws -> Void) throws {
+        switch self {
+        case .bytes(let b, let origin):
+            try body(RawInput(bytes: b, receivedAt: nil, origin: origin))
+        case .file(let p):
+            guard let d = FileManager.default.contents(atPath: p) else { throw Unrecognised(path: p, why: "cannot be read") }
+            try body(RawInput(bytes: Array(d), receivedAt: nil, origin: p))
+        case .maildir(let p):
+            for f in try Maildir(path: p).messagePaths() {
+                guard let d = FileManager.default.contents(atPath: f) else { continue }
+                try body(RawInput(bytes: Array(d), receivedAt: nil, origin: f))
+            }
+        case .mbox(let p, let format):
+            let gz = (try? MessageSource.firstBytes(p, 2)) == [0x1f, 0x8b]
+            if gz {
+                let proc = try Subprocess(["gzip", "-dc", p])
+                proc.closeStdin()
+                try MboxReader(fd: proc.stdoutFD, format: format).forEach { e in
+                    try body(RawInput(bytes: e.bytes, receivedAt: e.receivedAt, origin: "\(p):\(e.offset)"))
+                }
+                let status = proc.wait()
+                if status != 0 { throw Unrecognised(path: p, why: "gzip -dc failed (\(status)): damaged gzip data") }
+            } else {
+                let fd = open(p, O_RDONLY)
+                guard fd >= 0 else { throw Unrecognised(path: p, why: "cannot be opened") }
+                defer { close(fd) }
+                try MboxReader(fd: fd, format: format).forEach { e in
+                    try body(RawInput(bytes: e.bytes, receivedAt: e.receivedAt, origin: "\(p):\(e.offset)"))
+                }
+            }
+        case .epoch(let g):
+            let commits = try EpochLog.commits(gitDir: g)
+            let reader = try CatFile(gitDir: g)
+            for c in commits {
+                guard case .add(let blob) = c.change else { continue }
+                let bytes = try reader.read(blob)
+                try body(RawInput(bytes: bytes, receivedAt: c.committedAt, origin: "\(g)@\(c.oid.prefix(12))"))
+            }
+        case .bundle(let p):
+            let tmp = NSTemporaryDirectory() + "tidings-bundle-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            defer { try? FileManager.default.removeItem(atPath: tmp) }
+            try Subprocess.run(["git", "clone", "-q", "--mirror", p, tmp])
+            try MessageSource.epoch(gitDir: tmp).forEach(body)
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Mail
+import Store
+
+/// A message parsed (or not) by the pipeline's reading thread.
+enum PipelineItem: Sendable {
+    case prepared(PreparedMessage)
+    case failed(origin: String, reason: String)
+
+    static func make(_ input: RawInput, stripHeaders: Bool) -> PipelineItem {
+        if input.bytes.allSatisfy({ $0 == 0x0A || $0 == 0x0D || $0 == 0x20 || $0 == 0x09 }) {
+            return .failed(origin: input.origin, reason: "empty message")
+        }
+        let now = MailDate(seconds: input.receivedAt ?? Int64(Date().timeIntervalSince1970))
+        return .prepared(PreparedMessage(raw: input.bytes, fallbackTime: now, origin: input.origin, stripHeaders: stripHeaders))
+    }
+}
+
+/// Reads and parses on one thread while the caller stores and indexes on its own: the two
+/// halves of an import each keep a core busy.
+enum Pipeline {
+    static func run(sources: [MessageSource], stripHeaders: Bool, consume: (PipelineItem) throws -> Void) throws {
+        try stream(
+            produce: { put in
+                for s in sources { try s.forEach { put(PipelineItem.make($0, stripHeaders: stripHeaders)) } }
+            }, consume: { item in try consume(item) })
+    }
+
+    /// Parses blobs of one epoch (read with a reader of its own) for `consume`.
+    static func runBlobs(
+        _ blobs: [(oid: String, time: Int64, origin: String)], gitDir: String,
+        consume: (String, PipelineItem) throws -> Void
+    ) throws {
+        let reader = try CatFile(gitDir: gitDir)
+        try stream(
+            produce: { put in
+                for b in blobs {
+                    let bytes = try reader.read(b.oid)
+                    put((b.oid, PipelineItem.make(RawInput(bytes: bytes, receivedAt: b.time, origin: b.origin), stripHeaders: false)))
+                }
+            }, consume: { (pair: (String, PipelineItem)) in try consume(pair.0, pair.1) })
+    }
+
+    static func stream<T>(produce: @escaping (_ put: (T) -> Void) throws -> Void, consume: (T) throws -> Void) throws {
+        let channel = Channel<T>(capacity: 512)
+        nonisolated(unsafe) let producer = produce
+        let thread = Thread {
+            do {
+                try producer { channel.put($0) }
+                channel.close(error: nil)
+            } catch {
+                channel.close(error: error)
+            }
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+        do {
+            while let item = channel.take() { try consume(item) }
+        } catch {
+            channel.cancel()
+            channel.waitClosed()
+            throw error
+        }
+        if let e = channel.error { throw e }
+    }
+}
+
+/// A bounded queue between one producer thread and one consumer.
+final class Channel<T>: @unchecked Sendable {
+    private var items: [T] = []
+    private var head = 0
+    private let capacity: Int
+    private let cond = NSCondition()
+    private var closed = false
+    private var cancelled = false
+    private(set) var error: Error?
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func put(_ item: T) {
+        cond.lock()
+        while items.count - head >= capacity && !cancelled { cond.wait() }
+        if !cancelled { items.append(item) }
+        cond.broadcast()
+        cond.unlock()
+    }
+
+    func take() -> T? {
+        cond.lock()
+        defer { cond.unlock() }
+        while head == items.count && !closed { cond.wait() }
+        if head == items.count { return nil }
+        let item = items[head]
+        head += 1
+        if head > 1024 {
+            items.removeFirst(head)
+            head = 0
+        }
+        cond.broadcast()
+        return item
+    }
+
+    func close(error: Error?) {
+        cond.lock()
+        closed = true
+        self.error = error
+        cond.broadcast()
+        cond.unlock()
+    }
+
+    func cancel() {
+        cond.lock()
+        cancelled = true
+        cond.broadcast()
+        cond.unlock()
+    }
+
+    func waitClosed() {
+        cond.lock()
+        while !closed { cond.wait() }
+        cond.unlock()
+    }
+}

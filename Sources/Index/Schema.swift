@@ -1,0 +1,55 @@
+import GRDB
+
+/// The SQLite schema of an inbox index (`DIR/tidings.sqlite3`). Everything here can be rebuilt
+/// from the git epochs.
+enum Schema {
+    static let version = 1
+
+    static func create(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+                -- one row per stored message; num is the article number, never reused
+                CREATE TABLE IF NOT EXISTS over(
+                    num INTEGER PRIMARY KEY,
+                    tid INTEGER NOT NULL,
+                    sid INTEGER,
+                    ts INTEGER NOT NULL,
+                    ds INTEGER NOT NULL,
+                    dz INTEGER NOT NULL,
+                    mid TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    from_name TEXT NOT NULL,
+                    from_addr TEXT NOT NULL,
+                    refs TEXT NOT NULL,
+                    blob TEXT NOT NULL,
+                    epoch INTEGER NOT NULL,
+                    bytes INTEGER NOT NULL,
+                    lines INTEGER NOT NULL,
+                    chash BLOB NOT NULL
+                );
+                CREATE INDEX IF NOT EXISTS over_tid ON over(tid, ds);
+                CREATE INDEX IF NOT EXISTS over_sid ON over(sid);
+                CREATE INDEX IF NOT EXISTS over_ds ON over(ds);
+                CREATE INDEX IF NOT EXISTS over_ts ON over(ts);
+                -- every Message-ID of every message (a message can have several)
+                CREATE TABLE IF NOT EXISTS msgid(mid TEXT NOT NULL, num INTEGER NOT NULL, PRIMARY KEY(mid, num)) WITHOUT ROWID;
+                CREATE INDEX IF NOT EXISTS msgid_num ON msgid(num);
+                -- referenced messages not seen yet
+                CREATE TABLE IF NOT EXISTS ghost(mid TEXT PRIMARY KEY, tid INTEGER NOT NULL) WITHOUT ROWID;
+                CREATE INDEX IF NOT EXISTS ghost_tid ON ghost(tid);
+                CREATE TABLE IF NOT EXISTS subject(sid INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE);
+                -- the last commit of each epoch that the index has seen
+                CREATE TABLE IF NOT EXISTS epoch(n INTEGER PRIMARY KEY, tip TEXT NOT NULL);
+                -- messages that could not be stored or indexed, with why
+                CREATE TABLE IF NOT EXISTS rejected(id INTEGER PRIMARY KEY, at INTEGER NOT NULL, origin TEXT NOT NULL, reason TEXT NOT NULL);
+                -- full text: one column per search prefix; every body line is in exactly one of
+                -- nq (prose), q (quoted), dfa/dfb/dfctx (removed/added/context diff lines)
+                CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
+                    m, s, f, t, c, l, nq, q, n, dfn, dfa, dfb, dfctx, dfhh, dfpre, dfpost,
+                    content='', tokenize='porter unicode61 remove_diacritics 2'
+                );
+                """)
+        try db.execute(sql: "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", arguments: ["\(version)"])
+    }
+}

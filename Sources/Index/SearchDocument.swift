@@ -1,0 +1,64 @@
+import Mail
+
+/// The full-text columns of one message, each matching a search prefix of public-inbox's.
+struct SearchDocument {
+    var m = ""
+    var s = ""
+    var f = ""
+    var t = ""
+    var c = ""
+    var l = ""
+    var nq = ""
+    var q = ""
+    var n = ""
+    var dfn = ""
+    var dfa = ""
+    var dfb = ""
+    var dfctx = ""
+    var dfhh = ""
+    var dfpre = ""
+    var dfpost = ""
+
+    init(_ message: Message, messageIDs: [String]) {
+        m = messageIDs.joined(separator: " ")
+        s = message.subject
+        f = SearchDocument.addresses(message.from)
+        t = SearchDocument.addresses(message.to)
+        c = SearchDocument.addresses(message.cc)
+        l = message.headers.values("List-Id").joined(separator: " ")
+        var body: [String] = []
+        var names: [String] = []
+        for p in message.parts {
+            if let fn = p.filename { names.append(fn) }
+            if p.isInlineText, let text = p.text {
+                body.append(text)
+            } else if p.contentType == "text/html", let text = p.text, !message.parts.contains(where: \.isInlineText) {
+                body.append(HTMLText.plain(text))
+            } else if p.isText, let text = p.text, p.filename != nil,
+                p.contentType == "text/x-patch" || p.contentType == "text/x-diff" || p.filename!.hasSuffix(".patch")
+                    || p.filename!.hasSuffix(".diff")
+            {
+                body.append(text)
+            }
+        }
+        if message.parts.isEmpty { body.append(message.bodyText) }
+        n = names.joined(separator: " ")
+        let terms = BodyLines(body.joined(separator: "\n")).terms
+        nq = terms.unquoted.joined(separator: "\n")
+        q = terms.quoted.joined(separator: "\n")
+        dfa = terms.removed.joined(separator: "\n")
+        dfb = terms.added.joined(separator: "\n")
+        dfctx = terms.context.joined(separator: "\n")
+        dfhh = terms.hunkHeaders.joined(separator: "\n")
+        dfn = terms.fileNames.joined(separator: " ")
+        dfpre = terms.preBlobs.joined(separator: " ")
+        dfpost = terms.postBlobs.joined(separator: " ")
+    }
+
+    static func addresses(_ list: [Address]) -> String {
+        list.map { $0.name.isEmpty ? $0.email : "\($0.name) \($0.email)" }.joined(separator: " ")
+    }
+
+    var values: [String] { [m, s, f, t, c, l, nq, q, n, dfn, dfa, dfb, dfctx, dfhh, dfpre, dfpost] }
+    static let columns = "m, s, f, t, c, l, nq, q, n, dfn, dfa, dfb, dfctx, dfhh, dfpre, dfpost"
+}

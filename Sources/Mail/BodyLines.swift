@@ -1,0 +1,191 @@
+/// What a line of a message body is: prose, quoted text, or a piece of a diff.
+public enum LineKind: Sendable, Equatable {
+    case text
+    case quote
+    /// `diff --git`, `index`, `---`/`+++`, mode and rename lines.
+    case diffHeader
+    /// `@@ -a,b +c,d @@ …`
+    case hunkHeader
+    case added
+    case removed
+    case context
+}
+
+/// A body split into classified lines, and the search terms a patch carries.
+public struct BodyLines: Sendable {
+    public struct Line: Sendable, Equatable {
+        public var kind: LineKind
+        public var text: Substring
+    }
+
+    public var lines: [Line]
+
+    public init(_ text: String) {
+        lines = BodyLines.classify(text)
+    }
+
+    /// Classifies every line of `text`. Diffs are recognised from their headers and followed by
+    /// their hunk line counts, so a `-` or `+` line of prose after a hunk is not taken for one.
+    public static func classify(_ text: String) -> [Line] {
+        enum State { case prose, header, hunk }
+        var state = State.prose
+        var oldLeft = 0
+        var newLeft = 0
+        var out: [Line] = []
+        let all = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var i = 0
+        while i < all.count {
+            var line = all[i]
+            if line.hasSuffix("\r") { line = line.dropLast() }
+            switch state {
+            case .hunk:
+                if line.hasPrefix("+") {
+                    out.append(Line(kind: .added, text: line))
+                    newLeft -= 1
+                } else if line.hasPrefix("-") {
+                    out.append(Line(kind: .removed, text: line))
+                    oldLeft -= 1
+                } else if line.hasPrefix(" ") || line.isEmpty {
+                    out.append(Line(kind: .context, text: line))
+                    oldLeft -= 1
+                    newLeft -= 1
+                } else if line.hasPrefix("\\") {
+                    out.append(Line(kind: .context, text: line))
+                } else {
+                    state = .prose
+                    continue
+                }
+                if oldLeft <= 0 && newLeft <= 0 { state = .header }
+            case .header:
+                if let h = hunkCounts(line) {
+                    out.append(Line(kind: .hunkHeader, text: line))
+                    (oldLeft, newLeft) = h
+                    state = (oldLeft <= 0 && newLeft <= 0) ? .header : .hunk
+                } else if isDiffHeaderLine(line) {
+                    out.append(Line(kind: .diffHeader, text: line))
+                } else {
+                    state = .prose
+                    continue
+                }
+            case .prose:
+                if line.hasPrefix("diff --git ") || line.hasPrefix("diff --cc ") {
+                    out.append(Line(kind: .diffHeader, text: line))
+                    state = .header
+                } else if line.hasPrefix("--- "), i + 1 < all.count, all[i + 1].hasPrefix("+++ "),
+                    i + 2 < all.count, hunkCounts(all[i + 2]) != nil
+                {
+                    out.append(Line(kind: .diffHeader, text: line))
+                    state = .header
+                } else if isQuote(line) {
+                    out.append(Line(kind: .quote, text: line))
+                } else {
+                    out.append(Line(kind: .text, text: line))
+                }
+            }
+            i += 1
+        }
+        if out.last?.text.isEmpty == true && out.last?.kind == .text { out.removeLast() }
+        return out
+    }
+
+    static func isQuote(_ line: Substring) -> Bool {
+        for c in line.utf8 {
+            if c == UInt8(ascii: ">") { return true }
+            if c != UInt8(ascii: " ") && c != UInt8(ascii: "\t") { return false }
+        }
+        return false
+    }
+
+    static let headerPrefixes = [
+        "index ", "--- ", "+++ ", "new file mode", "deleted file mode", "old mode", "new mode", "similarity index",
+        "dissimilarity index", "rename from", "rename to", "copy from", "copy to", "Binary files", "GIT binary patch",
+        "diff --git ",
+    ]
+
+    static func isDiffHeaderLine(_ line: Substring) -> Bool {
+        headerPrefixes.contains { line.hasPrefix($0) }
+    }
+
+    /// The old and new line counts of a hunk header, nil if `line` is not one.
+    public static func hunkCounts(_ line: Substring) -> (Int, Int)? {
+        guard line.hasPrefix("@@ -") else { return nil }
+        let rest = line.dropFirst(4)
+        guard let plus = rest.firstIndex(of: "+"), let end = rest[plus...].range(of: " @@") else { return nil }
+        func count(_ s: Substring) -> Int? {
+            let parts = s.split(separator: ",")
+            guard let first = parts.first, Int(first) != nil else { return nil }
+            if parts.count > 1 { return Int(parts[1].trimmingCharacters(in: " ")) }
+            return 1
+        }
+        guard let a = count(rest[rest.startIndex..<plus].dropLast(rest[rest.startIndex..<plus].hasSuffix(" ") ? 1 : 0)),
+            let b = count(rest[rest.index(after: plus)..<end.lowerBound])
+        else { return nil }
+        return (a, b)
+    }
+
+    /// The search-relevant pieces of a body, each line in exactly one of them.
+    public struct Terms: Sendable, Equatable {
+        public var unquoted: [Substring] = []
+        public var quoted: [Substring] = []
+        public var added: [Substring] = []
+        public var removed: [Substring] = []
+        public var context: [Substring] = []
+        public var hunkHeaders: [Substring] = []
+        /// File names from `diff --git a/X b/Y`, `---`/`+++` lines (without a/ and b/).
+        public var fileNames: [String] = []
+        /// Blob id prefixes from `index PRE..POST` lines.
+        public var preBlobs: [String] = []
+        public var postBlobs: [String] = []
+    }
+
+    public var terms: Terms {
+        var t = Terms()
+        var names = Set<String>()
+        func addName(_ n: Substring) {
+            var s = n
+            if s.hasPrefix("a/") || s.hasPrefix("b/") { s = s.dropFirst(2) }
+            if s == "/dev/null" || s.isEmpty { return }
+            let str = String(s)
+            if names.insert(str).inserted { t.fileNames.append(str) }
+        }
+        for l in lines {
+            switch l.kind {
+            case .text: t.unquoted.append(l.text)
+            case .quote: t.quoted.append(l.text)
+            case .added: t.added.append(l.text.dropFirst())
+            case .removed: t.removed.append(l.text.dropFirst())
+            case .context: t.context.append(l.text.dropFirst())
+            case .hunkHeader:
+                if let r = l.text.range(of: " @@", range: l.text.index(l.text.startIndex, offsetBy: 3)..<l.text.endIndex) {
+                    t.hunkHeaders.append(l.text[r.upperBound...].drop(while: { $0 == " " }))
+                }
+            case .diffHeader:
+                if l.text.hasPrefix("diff --git ") {
+                    let parts = l.text.dropFirst(11).split(separator: " ")
+                    for p in parts { addName(p) }
+                } else if l.text.hasPrefix("--- ") || l.text.hasPrefix("+++ ") {
+                    let name = l.text.dropFirst(4).split(separator: "\t").first ?? ""
+                    addName(name)
+                } else if l.text.hasPrefix("index ") {
+                    let spec = l.text.dropFirst(6).split(separator: " ").first ?? ""
+                    let ab = spec.split(separator: ".", omittingEmptySubsequences: true)
+                    if ab.count == 2 {
+                        t.preBlobs.append(String(ab[0]))
+                        t.postBlobs.append(String(ab[1]))
+                    }
+                }
+            }
+        }
+        return t
+    }
+}
+
+extension Substring {
+    /// Drops the given characters from both ends.
+    public func trimmingCharacters(in set: String) -> Substring {
+        var s = self
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return s
+    }
+}

@@ -1,0 +1,62 @@
+/// public-inbox's content hash: what makes two messages with one Message-ID "the same".
+/// It covers references, From (or Sender), Subject, Date, To, Cc addresses and every decoded
+/// MIME part, and deliberately not the Message-ID, Received or list-added headers.
+public enum ContentHash {
+    public static func digest(_ m: Message) -> [UInt8] {
+        var h = SHA256()
+        feed(m, into: &h)
+        return h.finalize()
+    }
+
+    static func feed(_ m: Message, into h: inout SHA256) {
+        let own = Set(m.messageIDs)
+        for r in m.references where !own.contains(r) { h.update("ref\u{0}\(r)\u{0}") }
+        var fromField = "From"
+        var fromValues = m.headers.values("From")
+        if fromValues.isEmpty {
+            fromField = "Sender"
+            fromValues = m.headers.values("Sender")
+        }
+        for v in fromValues { addAddresses(&h, fromField, v) }
+        for name in ["Subject", "Date"] {
+            for v in m.headers.values(name) { h.update("\(name)\u{0}\(HeaderText.decode(v))\u{0}") }
+        }
+        for name in ["To", "Cc"] {
+            for v in m.headers.values(name) { addAddresses(&h, name, v) }
+        }
+        if m.parts.isEmpty {
+            h.update(Array(m.body))
+        }
+        for p in m.parts {
+            var head = "\(p.contentType)\u{0}"
+            if let f = p.filename { head += "\(f)\u{0}" }
+            h.update(head)
+            if let t = p.text {
+                // line endings and trailing whitespace are not content
+                var normalised = ""
+                for line in t.split(separator: "\n", omittingEmptySubsequences: false) {
+                    var l = line
+                    while let last = l.last, last == " " || last == "\t" || last == "\r" { l = l.dropLast() }
+                    normalised += l
+                    normalised += "\n"
+                }
+                h.update(normalised)
+            } else {
+                h.update(p.bytes)
+            }
+        }
+    }
+
+    static func addAddresses(_ h: inout SHA256, _ field: String, _ value: String) {
+        let emails = Address.parseList(value).map(\.email)
+        h.update("\(field)\u{0}\(emails.joined(separator: ","))\u{0}")
+    }
+
+    /// A Message-ID made from content (public-inbox's digest2mid): used for mail without one,
+    /// and for a second message reusing an id with different content.
+    public static func messageID(digest: [UInt8], date: MailDate?) -> String {
+        let b64 = Digest.base64(digest, urlSafe: true).replacingOccurrences(of: "=", with: "")
+        let stamp = (date ?? MailDate(seconds: 0)).compact
+        return "\(stamp).\(b64)@z"
+    }
+}

@@ -1,0 +1,256 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The mbox variants a reader can split.
+public enum MboxFormat: String, Sendable, CaseIterable {
+    /// `>From ` quoting reversible: every `>*From ` line loses one `>`.
+    case mboxrd
+    /// Only `From ` lines were quoted: `>From ` becomes `From `.
+    case mboxo
+    /// Content-Length says where the body ends; `>From ` quoted as mboxo.
+    case mboxcl
+    /// Content-Length says where the body ends; nothing quoted.
+    case mboxcl2
+}
+
+/// One message split out of a mailbox, with where it came from.
+public struct MboxEntry: Sendable {
+    public var bytes: [UInt8]
+    /// Byte offset of its `From ` line in the (decompressed) mailbox.
+    public var offset: Int
+    /// The date on the `From ` line, when it has one: the time the message was received.
+    public var receivedAt: Int64?
+}
+
+/// Reads bytes from a file descriptor in large chunks, one line at a time.
+public final class LineReader {
+    private let fd: Int32
+    private var buffer: [UInt8]
+    private var start = 0
+    private var end = 0
+    private var eof = false
+    public private(set) var offset = 0
+
+    public init(fd: Int32, bufferSize: Int = 1 << 20) {
+        self.fd = fd
+        buffer = [UInt8](repeating: 0, count: bufferSize)
+    }
+
+    private func fill() -> Bool {
+        if eof { return false }
+        if start > 0 {
+            if end > start { buffer.withUnsafeMutableBufferPointer { p in _ = memmove(p.baseAddress!, p.baseAddress! + start, end - start) } }
+            end -= start
+            start = 0
+        }
+        if end == buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }
+        let n = buffer.withUnsafeMutableBufferPointer { p in Glibc.read(fd, p.baseAddress! + end, p.count - end) }
+        if n <= 0 {
+            eof = true
+            return false
+        }
+        end += n
+        return true
+    }
+
+    /// The next line with its `\n` (the last line may lack it); nil at the end.
+    public func nextLine() -> ArraySlice<UInt8>? {
+        var scanFrom = start
+        while true {
+            if let nl = buffer[scanFrom..<end].firstIndex(of: 0x0A) {
+                let line = buffer[start...nl]
+                offset += line.count
+                start = nl + 1
+                return line
+            }
+            let consumed = end - start
+            if !fill() {
+                if end > start {
+                    let line = buffer[start..<end]
+                    offset += line.count
+                    start = end
+                    return line
+                }
+                return nil
+            }
+            scanFrom = start + consumed
+        }
+    }
+
+    /// Exactly `n` more bytes (fewer at the end of input).
+    public func read(count n: Int) -> [UInt8] {
+        while end - start < n && fill() {}
+        let take = min(n, end - start)
+        let out = Array(buffer[start..<(start + take)])
+        start += take
+        offset += take
+        return out
+    }
+}
+
+/// Splits a mailbox into messages, streaming.
+public struct MboxReader {
+    public let format: MboxFormat
+    private let reader: LineReader
+
+    public init(fd: Int32, format: MboxFormat) {
+        self.format = format
+        self.reader = LineReader(fd: fd)
+    }
+
+    /// Calls `body` with each message in order.
+    public func forEach(_ body: (MboxEntry) throws -> Void) throws {
+        var current: [UInt8] = []
+        var currentOffset = 0
+        var received: Int64?
+        var started = false
+        var previousBlank = true
+        var pendingBlank: ArraySlice<UInt8>?
+        func finish() throws {
+            if started { try body(MboxEntry(bytes: current, offset: currentOffset, receivedAt: received)) }
+            current = []
+        }
+        while true {
+            let lineOffset = reader.offset
+            guard let line = reader.nextLine() else { break }
+            if isFromLine(line) && previousBlank {
+                // the blank line before a From_ line belongs to the separator
+                pendingBlank = nil
+                try finish()
+                started = true
+                currentOffset = lineOffset
+                received = MboxReader.fromLineDate(line)
+                previousBlank = false
+                if format == .mboxcl || format == .mboxcl2 {
+                    let (message, complete) = readWithContentLength()
+                    current = message
+                    previousBlank = complete
+                }
+                continue
+            }
+            if !started {
+                // no From_ line: a single message file
+                started = true
+                currentOffset = lineOffset
+            }
+            if let b = pendingBlank {
+                current += b
+                pendingBlank = nil
+            }
+            let blank = line.count == 1 || (line.count == 2 && line.first == 0x0D)
+            if blank {
+                pendingBlank = line
+                previousBlank = true
+                continue
+            }
+            previousBlank = false
+            current += unquote(line)
+        }
+        if let b = pendingBlank, format == .mboxcl2 { current += b }
+        try finish()
+    }
+
+    /// For mboxcl/mboxcl2: reads the header block, then Content-Length bytes of body. Without
+    /// a usable Content-Length only the header block is returned, and the caller goes on line
+    /// by line as for mboxo.
+    private func readWithContentLength() -> (message: [UInt8], complete: Bool) {
+        var head: [UInt8] = []
+        var length: Int?
+        while let line = reader.nextLine() {
+            head += line
+            if line.count == 1 || (line.count == 2 && line.first == 0x0D) { break }
+            let lower = String(decoding: line.prefix(16), as: UTF8.self).lowercased()
+            if lower.hasPrefix("content-length:") {
+                length = Int(String(decoding: line.dropFirst(15), as: UTF8.self).trimmingASCIIWhitespace())
+            }
+        }
+        guard let length, length >= 0 else { return (head, false) }
+        var body = reader.read(count: length)
+        if format == .mboxcl { body = unquoteAll(body) }
+        return (head + body, true)
+    }
+
+    private func isFromLine(_ line: ArraySlice<UInt8>) -> Bool {
+        line.count >= 5 && line.starts(with: [0x46, 0x72, 0x6F, 0x6D, 0x20])  // "From "
+    }
+
+    private func unquote(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        switch format {
+        case .mboxcl2: return line
+        case .mboxrd:
+            // >+From  → one > fewer
+            var i = line.startIndex
+            while i < line.endIndex && line[i] == UInt8(ascii: ">") { i += 1 }
+            if i > line.startIndex && line[i...].starts(with: [0x46, 0x72, 0x6F, 0x6D, 0x20]) {
+                return line.dropFirst()
+            }
+            return line
+        case .mboxo, .mboxcl:
+            if line.starts(with: Array(">From ".utf8)) { return line.dropFirst() }
+            return line
+        }
+    }
+
+    private func unquoteAll(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        var i = 0
+        while i < bytes.count {
+            var j = i
+            while j < bytes.count && bytes[j] != 0x0A { j += 1 }
+            let end = j < bytes.count ? j + 1 : j
+            out += unquote(bytes[i..<end])
+            i = end
+        }
+        return out
+    }
+
+    /// The asctime date at the end of a `From sender Thu Jan  1 00:00:00 1970` line.
+    static func fromLineDate(_ line: ArraySlice<UInt8>) -> Int64? {
+        let s = String(decoding: line, as: UTF8.self).trimmingASCIIWhitespace()
+        let words = s.split(separator: " ")
+        guard words.count >= 7 else { return nil }
+        let tail = words.suffix(5)  // Day Mon DD HH:MM:SS YYYY
+        let arr = Array(tail)
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        guard let mi = months.firstIndex(of: String(arr[1])), let day = Int(arr[2]), let year = Int(arr[4]) else {
+            return nil
+        }
+        let hms = arr[3].split(separator: ":").compactMap { Int($0) }
+        guard hms.count >= 2 else { return nil }
+        if year == 1970 && mi == 0 && day == 1 { return nil }  // mboxrd@z placeholder
+        return UTCCalendar.seconds(year: year, month: mi + 1, day: day, hour: hms[0], minute: hms[1], second: hms.count > 2 ? hms[2] : 0)
+    }
+}
+
+/// Writes messages as mboxrd, public-inbox's export form.
+public enum MboxrdWriter {
+    /// The separator line public-inbox writes before every message.
+    public static let separator = Array("From mboxrd@z Thu Jan  1 00:00:00 1970\n".utf8)
+
+    /// One message as an mboxrd entry: separator, `>*From ` lines quoted once more, a blank line
+    /// after. CRLF line endings become LF.
+    public static func entry(_ raw: [UInt8]) -> [UInt8] {
+        var out = separator
+        out.reserveCapacity(raw.count + 64)
+        var i = 0
+        let n = raw.count
+        while i < n {
+            var j = i
+            while j < n && raw[j] != 0x0A { j += 1 }
+            var lineEnd = j
+            if lineEnd > i && raw[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+            var k = i
+            while k < lineEnd && raw[k] == UInt8(ascii: ">") { k += 1 }
+            if lineEnd - k >= 5 && raw[k..<(k + 5)].elementsEqual([0x46, 0x72, 0x6F, 0x6D, 0x20]) {
+                out.append(UInt8(ascii: ">"))
+            }
+            out += raw[i..<lineEnd]
+            out.append(0x0A)
+            i = j + 1
+        }
+        if out.last != 0x0A { out.append(0x0A) }
+        out.append(0x0A)
+        return out
+    }
+}

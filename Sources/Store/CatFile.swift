@@ -1,0 +1,73 @@
+import Mail
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Reads git objects through one long-lived `git cat-file --batch`. Not thread-safe: callers
+/// keep one per thread, or a pool (see `BlobReaderPool`).
+public final class CatFile: @unchecked Sendable {
+    private let process: Subprocess
+    private let reader: LineReader
+    public let gitDir: String
+
+    public struct Missing: Error, CustomStringConvertible {
+        public let oid: String
+        public var description: String { "git object \(oid) is missing" }
+    }
+
+    public init(gitDir: String) throws {
+        self.gitDir = gitDir
+        process = try Subprocess(["git", "--git-dir=\(gitDir)", "cat-file", "--batch"])
+        reader = LineReader(fd: process.stdoutFD, bufferSize: 1 << 18)
+    }
+
+    deinit { process.wait() }
+
+    /// The object's bytes.
+    public func read(_ oid: String) throws -> [UInt8] {
+        try process.write(oid + "\n")
+        guard let header = reader.nextLine() else { throw Subprocess.Failure(description: "git cat-file ended") }
+        let words = String(decoding: header, as: UTF8.self).split(separator: " ")
+        guard words.count == 3, let size = Int(String(words[2]).trimmingASCIIWhitespace()) else { throw Missing(oid: oid) }
+        let bytes = reader.read(count: size)
+        _ = reader.read(count: 1)  // the trailing LF
+        return bytes
+    }
+}
+
+/// A few `CatFile` readers shared by concurrent callers.
+public final class BlobReaderPool: @unchecked Sendable {
+    private let gitDir: String
+    private var idle: [CatFile] = []
+    private let lock = Lock()
+    private let maxIdle: Int
+
+    public init(gitDir: String, maxIdle: Int = 8) {
+        self.gitDir = gitDir
+        self.maxIdle = maxIdle
+    }
+
+    public func read(_ oid: String) throws -> [UInt8] {
+        let reader: CatFile = try lock.withLock { idle.popLast() } ?? CatFile(gitDir: gitDir)
+        do {
+            let bytes = try reader.read(oid)
+            lock.withLock { if idle.count < maxIdle { idle.append(reader) } }
+            return bytes
+        } catch {
+            throw error  // a reader that failed is dropped
+        }
+    }
+}
+
+/// A pthread mutex.
+public final class Lock: @unchecked Sendable {
+    private var m = pthread_mutex_t()
+    public init() { pthread_mutex_init(&m, nil) }
+    deinit { pthread_mutex_destroy(&m) }
+    public func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(&m)
+        defer { pthread_mutex_unlock(&m) }
+        return try body()
+    }
+}

@@ -1,0 +1,85 @@
+import Mail
+
+/// A git identity with a time: `Name <email> SECONDS +ZONE`.
+public struct GitIdent: Sendable, Equatable {
+    public var name: String
+    public var email: String
+    public var date: MailDate
+
+    public init(name: String, email: String, date: MailDate) {
+        self.name = name
+        self.email = email
+        self.date = date
+    }
+
+    /// Names and addresses cannot hold `<`, `>` or line breaks in a git ident.
+    static func sanitise(_ s: String) -> String {
+        String(String.UnicodeScalarView(s.unicodeScalars.filter { $0 != "<" && $0 != ">" && $0 != "\n" && $0 != "\r" && $0 != "\0" }))
+            .trimmingASCIIWhitespace()
+    }
+
+    var line: String { "\(GitIdent.sanitise(name)) <\(GitIdent.sanitise(email))> \(date.gitRaw)" }
+}
+
+/// Writes commits of one-file trees to an epoch through one long-lived `git fast-import`.
+public final class FastImport {
+    private let process: Subprocess
+    private let reader: LineReader
+    private var mark = 0
+    private var parent: String?
+    private var syncCount = 0
+    public let gitDir: String
+    public let ref = "refs/heads/master"
+
+    public init(gitDir: String) throws {
+        self.gitDir = gitDir
+        parent = try? Subprocess.text(["git", "--git-dir=\(gitDir)", "rev-parse", "-q", "--verify", "refs/heads/master^0"])
+        if parent?.isEmpty == true { parent = nil }
+        process = try Subprocess([
+            "git", "--git-dir=\(gitDir)", "fast-import", "--quiet", "--date-format=raw", "--done",
+        ])
+        reader = LineReader(fd: process.stdoutFD, bufferSize: 4096)
+    }
+
+    /// Adds a commit whose tree is one file (`m` for a message, `d` for a removal) holding
+    /// `bytes`. Returns the blob id.
+    @discardableResult
+    public func commit(file: String, bytes: [UInt8], author: GitIdent, committer: GitIdent, message: String) throws -> String {
+        mark += 1
+        var head = "blob\nmark :\(mark)\ndata \(bytes.count)\n"
+        try process.write(head)
+        try process.write(bytes)
+        let blobMark = mark
+        mark += 1
+        let msg = Array(message.utf8)
+        head = "\ncommit \(ref)\nmark :\(mark)\nauthor \(author.line)\ncommitter \(committer.line)\ndata \(msg.count)\n"
+        try process.write(head)
+        try process.write(msg)
+        var tail = "\n"
+        if let p = parent { tail += "from \(p)\n" }
+        parent = nil  // fast-import continues the branch itself from now on
+        tail += "deleteall\nM 100644 :\(blobMark) \(file)\n\n"
+        try process.write(tail)
+        return Digest.gitBlobID(bytes)
+    }
+
+    /// Makes everything written so far durable (packs written, ref updated) and waits for it.
+    public func checkpoint() throws {
+        syncCount += 1
+        try process.write("checkpoint\nprogress sync \(syncCount)\n")
+        let want = "progress sync \(syncCount)"
+        while let line = reader.nextLine() {
+            if String(decoding: line, as: UTF8.self).trimmingASCIIWhitespace() == want { return }
+        }
+        throw Subprocess.Failure(description: "git fast-import in \(gitDir) ended unexpectedly")
+    }
+
+    /// Finishes the import and waits for git.
+    public func finish() throws {
+        try process.write("done\n")
+        process.closeStdin()
+        _ = process.readAllStdout()
+        let status = process.wait()
+        if status != 0 { throw Subprocess.Failure(description: "git fast-import in \(gitDir) failed with status \(status)") }
+    }
+}

@@ -1,0 +1,111 @@
+import Mail
+
+/// One inbox as the public-inbox config file describes it.
+public struct InboxConfig: Sendable, Equatable {
+    public var name: String
+    public var dir: String
+    public var addresses: [String]
+    public var url: String?
+    public var description: String?
+
+    public init(name: String, dir: String, addresses: [String], url: String? = nil, description: String? = nil) {
+        self.name = name
+        self.dir = dir
+        self.addresses = addresses
+        self.url = url
+        self.description = description
+    }
+
+    public var primaryAddress: String { addresses.first ?? "\(name)@localhost" }
+}
+
+/// public-inbox's own config file (`$PI_CONFIG`, default `~/.public-inbox/config`), read and
+/// written through `git config` so that both tools share one file.
+public struct PIConfig: Sendable {
+    public let path: String
+
+    public init(path: String? = nil) {
+        self.path = path ?? PIConfig.defaultPath()
+    }
+
+    public static func defaultPath() -> String {
+        let env = Subprocess.currentEnvironment()
+        if let p = env["PI_CONFIG"], !p.isEmpty { return p }
+        if let d = env["PI_DIR"], !d.isEmpty { return d + "/config" }
+        return (env["HOME"] ?? "/root") + "/.public-inbox/config"
+    }
+
+    public struct NotFound: Error, CustomStringConvertible {
+        public let name: String
+        public let path: String
+        public init(name: String, path: String) {
+            self.name = name
+            self.path = path
+        }
+        public var description: String { "no inbox named \"\(name)\" in \(path) (tidings init creates one)" }
+    }
+
+    /// Every `[publicinbox "NAME"]` section with an inboxdir (or v1 mainrepo), in file order.
+    public func inboxes() throws -> [InboxConfig] {
+        guard fileExists(path) else { return [] }
+        let out = try Subprocess.run(["git", "config", "--file", path, "--null", "--list"])
+        var order: [String] = []
+        var byName: [String: InboxConfig] = [:]
+        for entry in out.split(separator: 0) {
+            guard let nl = entry.firstIndex(of: 0x0A) else { continue }
+            let key = String(decoding: entry[entry.startIndex..<nl], as: UTF8.self)
+            let value = String(decoding: entry[(nl + 1)...], as: UTF8.self)
+            guard key.lowercased().hasPrefix("publicinbox."), let lastDot = key.lastIndex(of: ".") else { continue }
+            let nameStart = key.index(key.startIndex, offsetBy: 12)
+            guard nameStart < lastDot else { continue }
+            let name = String(key[nameStart..<lastDot])
+            let field = key[key.index(after: lastDot)...].lowercased()
+            if byName[name] == nil {
+                order.append(name)
+                byName[name] = InboxConfig(name: name, dir: "", addresses: [])
+            }
+            switch field {
+            case "inboxdir", "mainrepo": byName[name]!.dir = value
+            case "address": byName[name]!.addresses.append(value)
+            case "url": byName[name]!.url = value
+            case "description": byName[name]!.description = value
+            default: break
+            }
+        }
+        return order.compactMap { byName[$0] }.filter { !$0.dir.isEmpty }
+    }
+
+    public func inbox(named name: String) throws -> InboxConfig {
+        guard let found = try inboxes().first(where: { $0.name == name }) else { throw NotFound(name: name, path: path) }
+        return found
+    }
+
+    /// Records an inbox, as `public-inbox-init` does.
+    public func add(_ inbox: InboxConfig) throws {
+        let dir = NSStringPath(s: path).deletingLastComponent
+        if !dir.isEmpty { try Subprocess.run(["mkdir", "-p", dir]) }
+        let section = "publicinbox.\(inbox.name)"
+        try? Subprocess.run(["git", "config", "--file", path, "--unset-all", "\(section).address"])
+        for a in inbox.addresses {
+            try Subprocess.run(["git", "config", "--file", path, "--add", "\(section).address", a])
+        }
+        if let url = inbox.url { try Subprocess.run(["git", "config", "--file", path, "\(section).url", url]) }
+        try Subprocess.run(["git", "config", "--file", path, "\(section).inboxdir", inbox.dir])
+        if let d = inbox.description {
+            try Subprocess.run(["git", "config", "--file", path, "\(section).description", d])
+        }
+    }
+}
+
+/// Path helpers without Foundation.
+struct NSStringPath {
+    let s: String
+    var deletingLastComponent: String {
+        guard let slash = s.lastIndex(of: "/") else { return "" }
+        return String(s[..<slash])
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#endif

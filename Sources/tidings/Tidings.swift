@@ -1,0 +1,226 @@
+import ArgumentParser
+import Foundation
+import Index
+import Mail
+import Store
+
+@main
+struct Tidings: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tidings",
+        abstract: "A public mailing-list archive: public-inbox compatible, fast, and mail-aware.",
+        discussion: "Inboxes are read from public-inbox's config file ($PI_CONFIG, default ~/.public-inbox/config).",
+        subcommands: [
+            InitCommand.self, ImportCommand.self, DeliverCommand.self, IndexCommand.self, StatusCommand.self,
+            ShowCommand.self, ThreadCommand.self, ServeCommand.self,
+        ]
+    )
+}
+
+/// Options every inbox command shares.
+struct ConfigOption: ParsableArguments {
+    @Option(name: .customLong("config"), help: "public-inbox config file (default: $PI_CONFIG or ~/.public-inbox/config)")
+    var path: String?
+
+    var piConfig: PIConfig { PIConfig(path: path) }
+
+    func inbox(_ name: String, readOnly: Bool = false) throws -> Inbox {
+        try Inbox(config: try piConfig.inbox(named: name), readOnly: readOnly)
+    }
+}
+
+func printError(_ s: String) {
+    FileHandle.standardError.write(Data(("tidings: " + s + "\n").utf8))
+}
+
+struct InitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "init", abstract: "Create a v2 inbox and record it in the config.")
+    @Argument var name: String
+    @Argument var dir: String
+    @Option(help: "List address (repeat for several)") var address: [String] = []
+    @Option(help: "Public URL of the inbox") var url: String?
+    @Option(help: "One-line description") var description: String?
+    @OptionGroup var config: ConfigOption
+
+    func run() throws {
+        guard !address.isEmpty else { throw ValidationError("--address LIST@EXAMPLE.ORG is required") }
+        guard name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            throw ValidationError("inbox names may hold letters, digits, '-', '_' and '.'")
+        }
+        let absolute = dir.hasPrefix("/") ? dir : FileManager.default.currentDirectoryPath + "/" + dir
+        let inbox = try Inbox.create(
+            InboxConfig(name: name, dir: absolute, addresses: address, url: url, description: description), in: config.piConfig)
+        print("created inbox \(inbox.name) in \(absolute) (\(config.piConfig.path))")
+    }
+}
+
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Import mbox (.gz too), Maildir, .eml, or a git epoch/bundle of `m` commits.")
+    @Argument var name: String
+    @Argument var paths: [String]
+    @Option(help: "mbox variant: mboxrd, mboxo, mboxcl, mboxcl2") var format: String = "mboxrd"
+    @Option(help: "Messages per durable batch") var batch: Int = 2000
+    @OptionGroup var config: ConfigOption
+
+    func run() throws {
+        guard let fmt = MboxFormat(rawValue: format) else { throw ValidationError("unknown mbox format \(format)") }
+        let inbox = try config.inbox(name)
+        let sources = try paths.flatMap { try MessageSource.detect($0, mboxFormat: fmt) }
+        let progress = Progress(label: "import \(name)", total: sources.reduce(0) { t, s in s.count().map { t + $0 } ?? t })
+        if sources.contains(where: { $0.count() == nil }) { progress.total = nil }
+        let importer = Importer(inbox: inbox)
+        importer.batchSize = batch
+        importer.onProgress = progress.update
+        let summary = try importer.importSources(sources)
+        progress.finish()
+        for r in summary.rejected.prefix(20) { printError("rejected \(r.origin): \(r.reason)") }
+        print("import \(name): " + summary.line)
+    }
+}
+
+struct DeliverCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deliver", abstract: "Deliver one message from stdin (for an MTA; exit codes per sysexits).")
+    @Argument var name: String
+    @OptionGroup var config: ConfigOption
+
+    func run() throws {
+        let input = FileHandle.standardInput.readDataToEndOfFile()
+        let code = Delivery.deliver(Array(input), to: name, config: config.piConfig)
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+struct IndexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index", abstract: "Index epochs already in DIR/git/N.git (e.g. copied from public-inbox).")
+    @Argument var name: String
+    @Flag(help: "Drop the index and recreate it from git alone") var rebuild = false
+    @OptionGroup var config: ConfigOption
+
+    func run() throws {
+        let inbox = try config.inbox(name)
+        let total = inbox.repository.epochs().reduce(0) { t, n in
+            t + ((try? Subprocess.text(["git", "--git-dir=\(inbox.repository.epochPath(n))", "rev-list", "--count", "--all"])).flatMap { Int($0) } ?? 0)
+        }
+        try inbox.repository.updateAlternates()
+        let progress = Progress(label: "index \(name)", total: total)
+        let importer = Importer(inbox: inbox)
+        importer.onProgress = progress.update
+        let summary = rebuild ? try importer.rebuild() : try importer.catchUp()
+        progress.finish()
+        for r in summary.rejected.prefix(20) { printError("rejected \(r.origin): \(r.reason)") }
+        print("index \(name): " + summary.line)
+    }
+}
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Messages, threads, ghosts, epochs, sizes, last update.")
+    @Argument var name: String?
+    @Flag(help: "Machine-readable output") var json = false
+    @OptionGroup var config: ConfigOption
+
+    struct Report: Codable {
+        var name: String
+        var dir: String
+        var addresses: [String]
+        var messages: Int
+        var threads: Int
+        var ghosts: Int
+        var rejected: Int
+        var lastArticle: Int64
+        var epochs: [Int]
+        var gitBytes: Int
+        var indexBytes: Int
+        var lastUpdate: String?
+    }
+
+    func run() throws {
+        let configs = try config.piConfig.inboxes().filter { name == nil || $0.name == name }
+        if let name, configs.isEmpty { throw PIConfig.NotFound(name: name, path: config.piConfig.path) }
+        var reports: [Report] = []
+        for c in configs {
+            let inbox = try Inbox(config: c)
+            let s = try inbox.index.stats()
+            let epochs = inbox.repository.epochs()
+            reports.append(
+                Report(
+                    name: c.name, dir: c.dir, addresses: c.addresses, messages: s.messages, threads: s.threads, ghosts: s.ghosts,
+                    rejected: s.rejected, lastArticle: s.lastNum, epochs: epochs,
+                    gitBytes: epochs.reduce(0) { $0 + inbox.repository.diskBytes($1) }, indexBytes: s.indexBytes,
+                    lastUpdate: s.newestReceived.map { MailDate(seconds: $0).iso8601 }))
+        }
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let data = try enc.encode(name == nil ? AnyEncodable(reports) : AnyEncodable(reports.first!))
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        for r in reports {
+            print("\(r.name)  \(r.addresses.joined(separator: ", "))  \(r.dir)")
+            print("  messages \(r.messages)  threads \(r.threads)  ghosts \(r.ghosts)  rejected \(r.rejected)  last article \(r.lastArticle)")
+            print("  epochs \(r.epochs.map(String.init).joined(separator: ","))  git \(r.gitBytes / 1024) KiB  index \(r.indexBytes / 1024) KiB")
+            print("  last update \(r.lastUpdate ?? "never")")
+        }
+    }
+}
+
+struct AnyEncodable: Encodable {
+    let value: Encodable
+    init(_ v: Encodable) { value = v }
+    func encode(to encoder: Encoder) throws { try value.encode(to: encoder) }
+}
+
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Print the raw message(s) with a Message-ID.")
+    @Argument var name: String
+    @Argument(help: "Message-ID, with or without <>") var messageID: String
+    @OptionGroup var config: ConfigOption
+
+    func run() throws {
+        let inbox = try config.inbox(name, readOnly: true)
+        let mid = MessageID.ids(fromMessageIDValues: [messageID]).first ?? messageID
+        let rows = try inbox.index.messages(mid: mid)
+        guard !rows.isEmpty else {
+            printError("\(name): no message <\(mid)>")
+            throw ExitCode(1)
+        }
+        for (i, r) in rows.enumerated() {
+            let raw = try inbox.raw(r)
+            if rows.count > 1 { FileHandle.standardOutput.write(Data(MboxrdWriter.entry(raw))) } else { FileHandle.standardOutput.write(Data(raw)) }
+            _ = i
+        }
+    }
+}
+
+struct ThreadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "thread", abstract: "Print a message's thread as an indented tree.")
+    @Argument var name: String
+    @Argument var messageID: String
+    @OptionGroup var config: ConfigOption
+
+    func run() throws {
+        let inbox = try config.inbox(name, readOnly: true)
+        let mid = MessageID.ids(fromMessageIDValues: [messageID]).first ?? messageID
+        guard let row = try inbox.index.messages(mid: mid).first else {
+            printError("\(name): no message <\(mid)>")
+            throw ExitCode(1)
+        }
+        let rows = try inbox.index.thread(tid: row.tid)
+        let forest = ThreadTree.build(rows)
+        print("\(rows.count) messages in thread of <\(mid)>")
+        for root in forest {
+            for (depth, node) in root.flattened() {
+                let pad = String(repeating: "  ", count: depth)
+                if let r = node.row {
+                    let mark = r.mid == mid ? " *" : ""
+                    print("\(pad)\(r.date.utcString.prefix(16))  \(r.subject)  — \(r.fromDisplay)\(mark)")
+                } else {
+                    print("\(pad)[not found] <\(node.mid)>")
+                }
+            }
+        }
+    }
+}
