@@ -87,8 +87,9 @@ struct DeliverCommand: ParsableCommand {
 
     func run() throws {
         let input = FileHandle.standardInput.readDataToEndOfFile()
-        let code = Delivery.deliver(Array(input), to: name, config: config.piConfig)
-        if code != 0 { throw ExitCode(code) }
+        let outcome = Delivery.deliver(Array(input), to: name, config: config.piConfig)
+        for m in outcome.messages { printError(m) }
+        if outcome.status != .ok { throw ExitCode(outcome.status.rawValue) }
     }
 }
 

@@ -1,0 +1,82 @@
+import Foundation
+import Index
+import Mail
+import Store
+
+/// The project's committed test messages (Tests/Fixtures) and their manifest.
+public enum Fixtures {
+    public static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        url.deleteLastPathComponent()  // TestSupport
+        url.deleteLastPathComponent()  // Tests
+        return url.appendingPathComponent("Fixtures").path
+    }()
+
+    public static func corpusPath(_ name: String) -> String { root + "/corpus/" + name }
+    public static func syntheticPath(_ name: String) -> String { root + "/synthetic/" + name }
+
+    public static func bytes(_ path: String) -> [UInt8] {
+        guard let d = FileManager.default.contents(atPath: path) else { fatalError("missing fixture \(path)") }
+        return Array(d)
+    }
+
+    public static func corpus(_ name: String) -> [UInt8] { bytes(corpusPath(name)) }
+    public static func synthetic(_ name: String) -> [UInt8] { bytes(syntheticPath(name)) }
+
+    /// Every corpus fixture file name, sorted.
+    public static var corpusFiles: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: root + "/corpus")) ?? []).filter { $0.hasSuffix(".eml") }.sorted()
+    }
+
+    public static var syntheticFiles: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: root + "/synthetic")) ?? []).filter { $0.hasSuffix(".eml") }.sorted()
+    }
+
+    /// One row of corpus/manifest.tsv.
+    public struct Entry: Sendable {
+        public var file: String
+        public var messageID: String
+        public var subject: String
+        public var fromAddress: String
+        public var inReplyTo: String
+        public var features: Set<String>
+    }
+
+    public static let manifest: [Entry] = {
+        guard let text = try? String(contentsOfFile: root + "/corpus/manifest.tsv", encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").dropFirst().map { line in
+            let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            return Entry(
+                file: f[0], messageID: f[1], subject: f[2], fromAddress: f[3], inReplyTo: f[4],
+                features: Set(f[5].split(separator: ",").map(String.init)))
+        }
+    }()
+}
+
+/// A throw-away inbox in a temporary directory with its own config file.
+public final class TemporaryInbox {
+    public let root: String
+    public let config: PIConfig
+    public let inbox: Inbox
+
+    public init(name: String = "test", address: String = "test@example.org") throws {
+        root = NSTemporaryDirectory() + "tidings-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        config = PIConfig(path: root + "/config")
+        inbox = try Inbox.create(
+            InboxConfig(name: name, dir: root + "/" + name, addresses: [address], url: "http://127.0.0.1/\(name)/"), in: config)
+    }
+
+    /// Imports fixture files (paths) and returns the summary.
+    @discardableResult
+    public func importFiles(_ paths: [String]) throws -> ImportSummary {
+        try Importer(inbox: inbox).importSources(paths.map { .file(path: $0) })
+    }
+
+    @discardableResult
+    public func importBytes(_ messages: [[UInt8]]) throws -> ImportSummary {
+        try Importer(inbox: inbox).importSources(messages.enumerated().map { .bytes($0.element, origin: "test#\($0.offset)") })
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: root) }
+}
