@@ -50,7 +50,7 @@ public final class ArchiveIndex: Sendable {
         try pool.read { db in
             try OverviewRow.fetchAll(
                 db,
-                sql: "SELECT \(OverviewRow.columns) FROM msgid JOIN over USING(num) WHERE msgid.mid=? ORDER BY num",
+                sql: "SELECT \(OverviewRow.qualifiedColumns) FROM msgid JOIN over ON over.num=msgid.num WHERE msgid.mid=? ORDER BY over.num",
                 arguments: [mid])
         }
     }

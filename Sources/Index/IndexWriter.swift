@@ -10,6 +10,8 @@ public struct PreparedMessage: Sendable {
     public var datestamp: MailDate
     /// Where it came from, for error reports (file and offset, or commit).
     public var origin: String
+    /// The full-text columns, extracted on the reading thread.
+    var document: SearchDocument
 
     public init(raw: [UInt8], fallbackTime: MailDate, origin: String, stripHeaders: Bool) {
         var message = Message.parse(raw)
@@ -23,6 +25,7 @@ public struct PreparedMessage: Sendable {
         self.timestamp = message.timestamp(fallback: fallbackTime)
         self.datestamp = message.datestamp(fallback: fallbackTime)
         self.origin = origin
+        self.document = SearchDocument(message)
     }
 }
 
@@ -121,7 +124,8 @@ final class IndexWriter {
         ])
         let midStatement = try db.cachedStatement(sql: "INSERT OR IGNORE INTO msgid(mid, num) VALUES (?, ?)")
         for id in ids { try midStatement.execute(arguments: [id, num]) }
-        let doc = SearchDocument(m, messageIDs: ids)
+        var doc = p.document
+        doc.m = ids.joined(separator: " ")
         var args: [DatabaseValueConvertible] = [num]
         args += doc.values
         try db.cachedStatement(sql: "INSERT INTO fts(rowid, \(SearchDocument.columns)) VALUES (?\(String(repeating: ", ?", count: 16)))")
@@ -136,7 +140,8 @@ final class IndexWriter {
         }
         let num: Int64 = row["num"]
         let ids = try String.fetchAll(db, sql: "SELECT mid FROM msgid WHERE num=?", arguments: [num])
-        let doc = SearchDocument(message, messageIDs: ids)
+        var doc = SearchDocument(message)
+        doc.m = ids.joined(separator: " ")
         var args: [DatabaseValueConvertible] = ["delete", num]
         args += doc.values
         try db.execute(

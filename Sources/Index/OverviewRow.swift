@@ -50,4 +50,7 @@ public struct OverviewRow: Sendable, Equatable, FetchableRecord {
     public var received: MailDate { MailDate(seconds: ts) }
     public var fromDisplay: String { fromName.isEmpty ? fromAddr : fromName }
     public static let columns = "num, tid, sid, ts, ds, dz, mid, subject, from_name, from_addr, refs, blob, epoch, bytes, lines"
+    /// The same columns qualified with `over.`, for joins.
+    public static let qualifiedColumns = columns.split(separator: ",").map { "over." + $0.trimmingCharacters(in: " ") }
+        .joined(separator: ", ")
 }

@@ -22,8 +22,33 @@ enum Pipeline {
     static func run(sources: [MessageSource], stripHeaders: Bool, consume: (PipelineItem) throws -> Void) throws {
         try stream(
             produce: { put in
-                for s in sources { try s.forEach { put(PipelineItem.make($0, stripHeaders: stripHeaders)) } }
+                var batch: [RawInput] = []
+                for s in sources {
+                    try s.forEach { input in
+                        batch.append(input)
+                        if batch.count == batchSize {
+                            for item in prepare(batch, stripHeaders: stripHeaders) { put(item) }
+                            batch.removeAll(keepingCapacity: true)
+                        }
+                    }
+                }
+                for item in prepare(batch, stripHeaders: stripHeaders) { put(item) }
             }, consume: { item in try consume(item) })
+    }
+
+    /// Parses a batch on every core, keeping its order.
+    static let batchSize = 64
+
+    static func prepare(_ batch: [RawInput], stripHeaders: Bool) -> [PipelineItem] {
+        if batch.count < 2 { return batch.map { PipelineItem.make($0, stripHeaders: stripHeaders) } }
+        let slots = UnsafeMutableBufferPointer<PipelineItem?>.allocate(capacity: batch.count)
+        slots.initialize(repeating: nil)
+        defer { slots.deallocate() }
+        nonisolated(unsafe) let out = slots
+        DispatchQueue.concurrentPerform(iterations: batch.count) { i in
+            out[i] = PipelineItem.make(batch[i], stripHeaders: stripHeaders)
+        }
+        return slots.map { $0! }
     }
 
     /// Parses blobs of one epoch (read with a reader of its own) for `consume`.
@@ -34,15 +59,18 @@ enum Pipeline {
         let reader = try CatFile(gitDir: gitDir)
         try stream(
             produce: { put in
-                for b in blobs {
-                    let bytes = try reader.read(b.oid)
-                    put((b.oid, PipelineItem.make(RawInput(bytes: bytes, receivedAt: b.time, origin: b.origin), stripHeaders: false)))
+                var start = 0
+                while start < blobs.count {
+                    let chunk = blobs[start..<min(start + batchSize, blobs.count)]
+                    let inputs = try chunk.map { b in RawInput(bytes: try reader.read(b.oid), receivedAt: b.time, origin: b.origin) }
+                    for (b, item) in zip(chunk, prepare(inputs, stripHeaders: false)) { put((b.oid, item)) }
+                    start += batchSize
                 }
             }, consume: { (pair: (String, PipelineItem)) in try consume(pair.0, pair.1) })
     }
 
     static func stream<T>(produce: @escaping (_ put: (T) -> Void) throws -> Void, consume: (T) throws -> Void) throws {
-        let channel = Channel<T>(capacity: 512)
+        let channel = Channel<T>(capacity: 128)
         nonisolated(unsafe) let producer = produce
         let thread = Thread {
             do {

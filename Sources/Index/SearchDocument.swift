@@ -1,7 +1,7 @@
 import Mail
 
 /// The full-text columns of one message, each matching a search prefix of public-inbox's.
-struct SearchDocument {
+struct SearchDocument: Sendable {
     var m = ""
     var s = ""
     var f = ""
@@ -19,8 +19,8 @@ struct SearchDocument {
     var dfpre = ""
     var dfpost = ""
 
-    init(_ message: Message, messageIDs: [String]) {
-        m = messageIDs.joined(separator: " ")
+    /// Everything but `m` (the Message-IDs, known only once the message is admitted).
+    init(_ message: Message) {
         s = message.subject
         f = SearchDocument.addresses(message.from)
         t = SearchDocument.addresses(message.to)

@@ -32,24 +32,43 @@ public struct BodyLines: Sendable {
         var oldLeft = 0
         var newLeft = 0
         var out: [Line] = []
-        let all = text.split(separator: "\n", omittingEmptySubsequences: false)
-        var i = 0
-        while i < all.count {
-            var line = all[i]
-            if line.hasSuffix("\r") { line = line.dropLast() }
+        // split on LF over UTF-8 (no grapheme work), dropping a CR before it
+        let utf8 = text.utf8
+        var all: [Substring] = []
+        all.reserveCapacity(64)
+        var start = utf8.startIndex
+        var i = start
+        while i != utf8.endIndex {
+            if utf8[i] == 0x0A {
+                var e = i
+                if e > start, utf8[utf8.index(before: e)] == 0x0D { e = utf8.index(before: e) }
+                all.append(Substring(utf8[start..<e]))
+                start = utf8.index(after: i)
+            }
+            i = utf8.index(after: i)
+        }
+        var last = utf8.endIndex
+        if last > start, utf8[utf8.index(before: last)] == 0x0D { last = utf8.index(before: last) }
+        all.append(Substring(utf8[start..<last]))
+        out.reserveCapacity(all.count)
+        @inline(__always) func firstByte(_ s: Substring) -> UInt8 { s.utf8.first ?? 0 }
+        var n = 0
+        while n < all.count {
+            let line = all[n]
+            let c = firstByte(line)
             switch state {
             case .hunk:
-                if line.hasPrefix("+") {
+                if c == UInt8(ascii: "+") {
                     out.append(Line(kind: .added, text: line))
                     newLeft -= 1
-                } else if line.hasPrefix("-") {
+                } else if c == UInt8(ascii: "-") {
                     out.append(Line(kind: .removed, text: line))
                     oldLeft -= 1
-                } else if line.hasPrefix(" ") || line.isEmpty {
+                } else if c == UInt8(ascii: " ") || line.isEmpty {
                     out.append(Line(kind: .context, text: line))
                     oldLeft -= 1
                     newLeft -= 1
-                } else if line.hasPrefix("\\") {
+                } else if c == UInt8(ascii: "\\") {
                     out.append(Line(kind: .context, text: line))
                 } else {
                     state = .prose
@@ -57,7 +76,7 @@ public struct BodyLines: Sendable {
                 }
                 if oldLeft <= 0 && newLeft <= 0 { state = .header }
             case .header:
-                if let h = hunkCounts(line) {
+                if c == UInt8(ascii: "@"), let h = hunkCounts(line) {
                     out.append(Line(kind: .hunkHeader, text: line))
                     (oldLeft, newLeft) = h
                     state = (oldLeft <= 0 && newLeft <= 0) ? .header : .hunk
@@ -68,11 +87,11 @@ public struct BodyLines: Sendable {
                     continue
                 }
             case .prose:
-                if line.hasPrefix("diff --git ") || line.hasPrefix("diff --cc ") {
+                if c == UInt8(ascii: "d") && (line.hasPrefix("diff --git ") || line.hasPrefix("diff --cc ")) {
                     out.append(Line(kind: .diffHeader, text: line))
                     state = .header
-                } else if line.hasPrefix("--- "), i + 1 < all.count, all[i + 1].hasPrefix("+++ "),
-                    i + 2 < all.count, hunkCounts(all[i + 2]) != nil
+                } else if c == UInt8(ascii: "-") && line.hasPrefix("--- ") && n + 2 < all.count && all[n + 1].hasPrefix("+++ ")
+                    && hunkCounts(all[n + 2]) != nil
                 {
                     out.append(Line(kind: .diffHeader, text: line))
                     state = .header
@@ -82,7 +101,7 @@ public struct BodyLines: Sendable {
                     out.append(Line(kind: .text, text: line))
                 }
             }
-            i += 1
+            n += 1
         }
         if out.last?.text.isEmpty == true && out.last?.kind == .text { out.removeLast() }
         return out

@@ -33,14 +33,20 @@ public enum ContentHash {
             h.update(head)
             if let t = p.text {
                 // line endings and trailing whitespace are not content
-                var normalised = ""
-                for line in t.split(separator: "\n", omittingEmptySubsequences: false) {
-                    var l = line
-                    while let last = l.last, last == " " || last == "\t" || last == "\r" { l = l.dropLast() }
-                    normalised += l
-                    normalised += "\n"
+                var out = [UInt8]()
+                out.reserveCapacity(t.utf8.count + 1)
+                var lineStart = 0
+                for b in t.utf8 {
+                    if b == 0x0A {
+                        while out.count > lineStart, let l = out.last, l == 0x20 || l == 0x09 || l == 0x0D { out.removeLast() }
+                        out.append(0x0A)
+                        lineStart = out.count
+                    } else {
+                        out.append(b)
+                    }
                 }
-                h.update(normalised)
+                while out.count > lineStart, let l = out.last, l == 0x20 || l == 0x09 || l == 0x0D { out.removeLast() }
+                h.update(out)
             } else {
                 h.update(p.bytes)
             }

@@ -2,10 +2,13 @@
 /// (folding kept, 8-bit bytes kept).
 public struct HeaderField: Sendable, Equatable {
     public let name: String
+    /// `name` lower-cased, for lookups.
+    public let lowercasedName: String
     public let rawValue: [UInt8]
 
     public init(name: String, rawValue: [UInt8]) {
         self.name = name
+        self.lowercasedName = name.lowercased()
         self.rawValue = rawValue
     }
 
@@ -36,7 +39,7 @@ public struct Headers: Sendable, Equatable {
     /// All raw fields named `name` (case-insensitive), in order.
     public func all(_ name: String) -> [HeaderField] {
         let lower = name.lowercased()
-        return fields.filter { $0.name.lowercased() == lower }
+        return fields.filter { $0.lowercasedName == lower }
     }
 
     /// The unfolded values of all fields named `name`.

@@ -25,8 +25,12 @@ public final class Subprocess: @unchecked Sendable {
         var inPipe: [Int32] = [0, 0]
         var outPipe: [Int32] = [0, 0]
         var errPipe: [Int32] = [-1, -1]
+        // close-on-exec: other children must not inherit our ends (a reader would never see EOF)
         guard pipe(&inPipe) == 0, pipe(&outPipe) == 0 else { throw Failure(description: "pipe: \(String(cString: strerror(errno)))") }
         if captureStderr { guard pipe(&errPipe) == 0 else { throw Failure(description: "pipe failed") } }
+        for fd in [inPipe[0], inPipe[1], outPipe[0], outPipe[1], errPipe[0], errPipe[1]] where fd >= 0 {
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
