@@ -50,7 +50,8 @@ public final class ArchiveIndex: Sendable {
         try pool.read { db in
             try OverviewRow.fetchAll(
                 db,
-                sql: "SELECT \(OverviewRow.qualifiedColumns) FROM msgid JOIN over ON over.num=msgid.num WHERE msgid.mid=? ORDER BY over.num",
+                sql:
+                    "SELECT \(OverviewRow.qualifiedColumns) FROM msgid JOIN over ON over.num=msgid.num WHERE msgid.mid=? ORDER BY over.num",
                 arguments: [mid])
         }
     }

@@ -158,7 +158,8 @@ public final class Importer {
                     for c in commits { if case .remove(let b) = c.change { removals[b, default: 0] += 1 } }
                     var lastOid: String?
                     var items = commits.makeIterator()
-                    try Pipeline.runBlobs(adds.map { ($0.1, $0.0.committedAt, "\(gitDir)@\($0.0.oid.prefix(12))") }, gitDir: gitDir) { blob, item in
+                    try Pipeline.runBlobs(adds.map { ($0.1, $0.0.committedAt, "\(gitDir)@\($0.0.oid.prefix(12))") }, gitDir: gitDir) {
+                        blob, item in
                         // removals recorded before this add are applied in commit order
                         while let c = items.next() {
                             lastOid = c.oid

@@ -65,8 +65,10 @@ final class IndexWriter {
             }
             for id in ids.dropFirst().reversed() where try !known(id) { return .accept(primary: id, appendID: false) }
         }
-        // generate one from the content (and the date), as public-inbox's digest2mid
+        // generate one from the content (and the date), as public-inbox's digest2mid; unlike
+        // public-inbox, the same content arriving again is a duplicate, not a second copy
         var generated = ContentHash.messageID(digest: p.contentHash, date: p.datestamp)
+        for (num, hash) in try hashes(for: generated) where hash == p.contentHash { return .duplicate(of: num) }
         if try known(generated) {
             var h = SHA256()
             h.update(p.contentHash)

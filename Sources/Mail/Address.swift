@@ -17,7 +17,8 @@ public struct Address: Sendable, Equatable, Hashable {
     public var formatted: String {
         if name.isEmpty { return email }
         let special = name.contains { "()<>[]:;@\\,.\"".contains($0) }
-        let n = special ? "\"" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" : name
+        let n =
+            special ? "\"" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" : name
         return "\(n) <\(email)>"
     }
 

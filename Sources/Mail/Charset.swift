@@ -17,7 +17,9 @@ public enum Charset {
     public static func decode(_ bytes: [UInt8], charset label: String?) -> Decoded {
         let name = (label ?? "").trimmingASCIIWhitespace().lowercased()
         let isUTF8Label = name.isEmpty || name == "utf-8" || name == "utf8" || name == "us-ascii" || name == "ascii"
-        if isUTF8Label || allASCII(bytes) {
+        // ASCII bytes are themselves unless the charset is a 7-bit stateful one (ISO-2022-*, UTF-7, HZ)
+        let sevenBitStateful = name.hasPrefix("iso-2022") || name.hasPrefix("utf-7") || name.hasPrefix("hz")
+        if isUTF8Label || (allASCII(bytes) && !sevenBitStateful) {
             if let s = String(validating: bytes, as: UTF8.self) { return Decoded(text: s, mangled: false) }
             // labelled UTF-8/ASCII but not: most such mail is Windows-1252
             if let s = iconvDecode(bytes, from: "WINDOWS-1252", lossy: false) { return Decoded(text: s, mangled: true) }

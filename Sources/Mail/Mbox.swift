@@ -40,7 +40,9 @@ public final class LineReader {
     private func fill() -> Bool {
         if eof { return false }
         if start > 0 {
-            if end > start { buffer.withUnsafeMutableBufferPointer { p in _ = memmove(p.baseAddress!, p.baseAddress! + start, end - start) } }
+            if end > start {
+                buffer.withUnsafeMutableBufferPointer { p in _ = memmove(p.baseAddress!, p.baseAddress! + start, end - start) }
+            }
             end -= start
             start = 0
         }

@@ -102,4 +102,3 @@ public func fileExists(_ path: String) -> Bool {
     var st = stat()
     return stat(path, &st) == 0
 }
-

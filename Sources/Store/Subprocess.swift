@@ -86,7 +86,8 @@ public final class Subprocess: @unchecked Sendable {
                 let n = Glibc.write(stdinFD, p.baseAddress! + off, p.count - off)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw Failure(description: "\(arguments.prefix(3).joined(separator: " ")): write failed: \(String(cString: strerror(errno)))")
+                    throw Failure(
+                        description: "\(arguments.prefix(3).joined(separator: " ")): write failed: \(String(cString: strerror(errno)))")
                 }
                 off += n
             }

@@ -103,7 +103,10 @@ struct IndexCommand: ParsableCommand {
     func run() throws {
         let inbox = try config.inbox(name)
         let total = inbox.repository.epochs().reduce(0) { t, n in
-            t + ((try? Subprocess.text(["git", "--git-dir=\(inbox.repository.epochPath(n))", "rev-list", "--count", "--all"])).flatMap { Int($0) } ?? 0)
+            t
+                + ((try? Subprocess.text(["git", "--git-dir=\(inbox.repository.epochPath(n))", "rev-list", "--count", "--all"])).flatMap {
+                    Int($0)
+                } ?? 0)
         }
         try inbox.repository.updateAlternates()
         let progress = Progress(label: "index \(name)", total: total)
@@ -117,7 +120,8 @@ struct IndexCommand: ParsableCommand {
 }
 
 struct StatusCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Messages, threads, ghosts, epochs, sizes, last update.")
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Messages, threads, ghosts, epochs, sizes, last update.")
     @Argument var name: String?
     @Flag(help: "Machine-readable output") var json = false
     @OptionGroup var config: ConfigOption
@@ -161,8 +165,11 @@ struct StatusCommand: ParsableCommand {
         }
         for r in reports {
             print("\(r.name)  \(r.addresses.joined(separator: ", "))  \(r.dir)")
-            print("  messages \(r.messages)  threads \(r.threads)  ghosts \(r.ghosts)  rejected \(r.rejected)  last article \(r.lastArticle)")
-            print("  epochs \(r.epochs.map(String.init).joined(separator: ","))  git \(r.gitBytes / 1024) KiB  index \(r.indexBytes / 1024) KiB")
+            print(
+                "  messages \(r.messages)  threads \(r.threads)  ghosts \(r.ghosts)  rejected \(r.rejected)  last article \(r.lastArticle)")
+            print(
+                "  epochs \(r.epochs.map(String.init).joined(separator: ","))  git \(r.gitBytes / 1024) KiB  index \(r.indexBytes / 1024) KiB"
+            )
             print("  last update \(r.lastUpdate ?? "never")")
         }
     }
@@ -190,7 +197,11 @@ struct ShowCommand: ParsableCommand {
         }
         for (i, r) in rows.enumerated() {
             let raw = try inbox.raw(r)
-            if rows.count > 1 { FileHandle.standardOutput.write(Data(MboxrdWriter.entry(raw))) } else { FileHandle.standardOutput.write(Data(raw)) }
+            if rows.count > 1 {
+                FileHandle.standardOutput.write(Data(MboxrdWriter.entry(raw)))
+            } else {
+                FileHandle.standardOutput.write(Data(raw))
+            }
             _ = i
         }
     }

@@ -51,7 +51,7 @@ import Testing
         for e in Fixtures.manifest where !e.features.contains("dup-message-id") {
             let rows = try t.inbox.index.messages(mid: e.messageID)
             #expect(rows.count == 1, "\(e.file)")
-            if let r = rows.first { #expect(try t.inbox.raw(r) == Fixtures.corpus(e.file), "\(e.file)") }
+            if let r = rows.first { #expect(try t.inbox.raw(r) == Fixtures.stored(e.file), "\(e.file)") }
         }
         // a second index run has nothing to do
         #expect(try Importer(inbox: t.inbox).catchUp().imported == 0)

@@ -6,7 +6,8 @@ import Testing
 
 @Suite struct ThreadingTests {
     func message(_ id: String, refs: [String] = [], irt: String? = nil, subject: String = "s", date: Int = 0) -> [UInt8] {
-        var h = "From: A <a@example.org>\nSubject: \(subject)\nDate: Mon, 6 Jan 2020 10:\(String(format: "%02d", date)):00 +0000\nMessage-ID: <\(id)>\n"
+        var h =
+            "From: A <a@example.org>\nSubject: \(subject)\nDate: Mon, 6 Jan 2020 10:\(String(format: "%02d", date)):00 +0000\nMessage-ID: <\(id)>\n"
         if !refs.isEmpty { h += "References: " + refs.map { "<\($0)>" }.joined(separator: " ") + "\n" }
         if let irt { h += "In-Reply-To: <\(irt)>\n" }
         return Array((h + "\nbody of \(id)\n").utf8)

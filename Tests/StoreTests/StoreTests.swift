@@ -55,7 +55,8 @@ import Testing
             let raw = Fixtures.corpus(f)
             let m = Message.parse(raw)
             let date = m.date ?? MailDate(seconds: 0)
-            let (_, blob) = try writer.add(raw, author: InboxWriter.authorIdent(from: m.from.first, date: date), receivedAt: date, subject: m.subject)
+            let (_, blob) = try writer.add(
+                raw, author: InboxWriter.authorIdent(from: m.from.first, date: date), receivedAt: date, subject: m.subject)
             blobs.append((blob, raw))
         }
         try writer.remove(blobs[0].1, at: MailDate(seconds: 1_700_000_000))
@@ -72,7 +73,9 @@ import Testing
         #expect(try Subprocess.text(["git", "--git-dir=\(repo.epochPath(0))", "ls-tree", "--name-only", first]) == "m")
         let m0 = Message.parse(blobs[0].1)
         #expect(try Subprocess.text(["git", "--git-dir=\(repo.epochPath(0))", "log", "-1", "--format=%s", first]) == m0.subject)
-        #expect(try Subprocess.text(["git", "--git-dir=\(repo.epochPath(0))", "log", "-1", "--format=%cn <%ce>", first]) == "test <list@example.org>")
+        #expect(
+            try Subprocess.text(["git", "--git-dir=\(repo.epochPath(0))", "log", "-1", "--format=%cn <%ce>", first])
+                == "test <list@example.org>")
         #expect(
             try Subprocess.text(["git", "--git-dir=\(repo.epochPath(0))", "log", "-1", "--format=%ae", first])
                 == m0.from.first?.email)
@@ -89,7 +92,8 @@ import Testing
         var epochs: [Int] = []
         for f in Fixtures.corpusFiles.prefix(10) {
             let raw = Fixtures.corpus(f)
-            let (e, _) = try writer.add(raw, author: GitIdent(name: "a", email: "a@b", date: MailDate(seconds: 1)), receivedAt: MailDate(seconds: 1), subject: "s")
+            let (e, _) = try writer.add(
+                raw, author: GitIdent(name: "a", email: "a@b", date: MailDate(seconds: 1)), receivedAt: MailDate(seconds: 1), subject: "s")
             epochs.append(e)
         }
         try writer.finish()

@@ -21,6 +21,12 @@ public enum Fixtures {
     }
 
     public static func corpus(_ name: String) -> [UInt8] { bytes(corpusPath(name)) }
+
+    /// A corpus message as an archive stores it: without the headers public-inbox drops on import.
+    public static func stored(_ name: String) -> [UInt8] {
+        let raw = corpus(name)
+        return Message.parse(raw).removingHeaders(droppedOnImport) ?? raw
+    }
     public static func synthetic(_ name: String) -> [UInt8] { bytes(syntheticPath(name)) }
 
     /// Every corpus fixture file name, sorted.

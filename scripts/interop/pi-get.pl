@@ -4,10 +4,12 @@
 # usage: PI_CONFIG=... pi-get.pl PATH   (prints "STATUS\n" then the body)
 use strict;
 use warnings;
+# taken off @ARGV before PublicInbox::WWW loads: its UserContent acts on a lone argument
+my $path;
+BEGIN { $path = shift @ARGV or die "usage: $0 PATH\n"; }
 use Plack::Test;
 use HTTP::Request::Common;
 use PublicInbox::WWW;
-my $path = shift or die "usage: $0 PATH\n";
 my $www = PublicInbox::WWW->new;
 my $app = sub { $www->call(@_) };
 test_psgi($app, sub {
