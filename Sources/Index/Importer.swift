@@ -31,6 +31,14 @@ public struct ImportSummary: Sendable, Equatable {
     }
 }
 
+/// A failure while storing one message: which message, from where, and why.
+public struct IngestError: Error, CustomStringConvertible {
+    public var origin: String
+    public var messageID: String
+    public var underlying: Error
+    public var description: String { "\(origin) <\(messageID)>: \(underlying)" }
+}
+
 /// Takes mail in: parses, decides duplicates, stores in git, indexes. Also brings the index up to
 /// date with epochs written by someone else (`index`) and rebuilds it from git alone.
 public final class Importer {
@@ -88,8 +96,13 @@ public final class Importer {
                                 }
                                 let author = InboxWriter.authorIdent(from: p.message.from.first, date: p.datestamp)
                                 let subject = p.message.subject.isEmpty ? "(no subject)" : p.message.subject
-                                let (epoch, blob) = try writer.add(p.message.raw, author: author, receivedAt: p.timestamp, subject: subject)
-                                try iw.insert(p, primary: primary, blob: blob, epoch: epoch)
+                                do {
+                                    let (epoch, blob) = try writer.add(
+                                        p.message.raw, author: author, receivedAt: p.timestamp, subject: subject)
+                                    try iw.insert(p, primary: primary, blob: blob, epoch: epoch)
+                                } catch {
+                                    throw IngestError(origin: p.origin, messageID: primary, underlying: error)
+                                }
                                 summary.imported += 1
                                 inBatch += 1
                                 if inBatch >= batchSize { try commitBatch() }
