@@ -55,36 +55,17 @@ public enum Digest {
 @inline(__always) private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
 
 /// Streaming SHA-1.
-public struct SHA1 {
+public struct SHA1: MerkleDamgard {
+    public mutating func update(_ bytes: [UInt8]) { absorb(bytes) }
+    public mutating func finalize() -> [UInt8] { pad() }
+
     private var h: (UInt32, UInt32, UInt32, UInt32, UInt32) = (0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0)
-    private var buffer = [UInt8]()
-    private var length: UInt64 = 0
+    var buffer = [UInt8]()
+    var length: UInt64 = 0
 
     public init() { buffer.reserveCapacity(64) }
 
-    public mutating func update(_ bytes: [UInt8]) {
-        length &+= UInt64(bytes.count)
-        var i = 0
-        if !buffer.isEmpty {
-            let take = min(64 - buffer.count, bytes.count)
-            buffer += bytes[0..<take]
-            i = take
-            if buffer.count == 64 {
-                let b = buffer
-                b.withUnsafeBufferPointer { block($0.baseAddress!) }
-                buffer.removeAll(keepingCapacity: true)
-            }
-        }
-        bytes.withUnsafeBufferPointer { p in
-            while i + 64 <= p.count {
-                block(p.baseAddress! + i)
-                i += 64
-            }
-        }
-        if i < bytes.count { buffer += bytes[i...] }
-    }
-
-    private mutating func block(_ p: UnsafePointer<UInt8>) {
+    mutating func block(_ p: UnsafePointer<UInt8>) {
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 80) { w in blockSHA1(p, w) }
     }
 
@@ -109,25 +90,18 @@ public struct SHA1 {
         h = (h.0 &+ a, h.1 &+ b, h.2 &+ c, h.3 &+ d, h.4 &+ e)
     }
 
-    public mutating func finalize() -> [UInt8] {
-        let bits = length &* 8
-        var pad: [UInt8] = [0x80]
-        let used = (buffer.count + 1) % 64
-        pad += [UInt8](repeating: 0, count: used <= 56 ? 56 - used : 120 - used)
-        for i in (0..<8).reversed() { pad.append(UInt8(truncatingIfNeeded: bits >> (UInt64(i) * 8))) }
-        let saved = length
-        update(pad)
-        length = saved
+    mutating func digestBytes() -> [UInt8] {
         var out = [UInt8]()
-        for v in [h.0, h.1, h.2, h.3, h.4] {
-            out += [UInt8(v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)]
-        }
+        for v in [h.0, h.1, h.2, h.3, h.4] { out += [UInt8(v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
         return out
     }
 }
 
 /// Streaming SHA-256.
-public struct SHA256 {
+public struct SHA256: MerkleDamgard {
+    public mutating func update(_ bytes: [UInt8]) { absorb(bytes) }
+    public mutating func finalize() -> [UInt8] { pad() }
+
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -141,36 +115,14 @@ public struct SHA256 {
     private var h: [UInt32] = [
         0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
     ]
-    private var buffer = [UInt8]()
-    private var length: UInt64 = 0
+    var buffer = [UInt8]()
+    var length: UInt64 = 0
 
     public init() { buffer.reserveCapacity(64) }
 
     public mutating func update(_ s: String) { update(Array(s.utf8)) }
 
-    public mutating func update(_ bytes: [UInt8]) {
-        length &+= UInt64(bytes.count)
-        var i = 0
-        if !buffer.isEmpty {
-            let take = min(64 - buffer.count, bytes.count)
-            buffer += bytes[0..<take]
-            i = take
-            if buffer.count == 64 {
-                let b = buffer
-                b.withUnsafeBufferPointer { block($0.baseAddress!) }
-                buffer.removeAll(keepingCapacity: true)
-            }
-        }
-        bytes.withUnsafeBufferPointer { p in
-            while i + 64 <= p.count {
-                block(p.baseAddress! + i)
-                i += 64
-            }
-        }
-        if i < bytes.count { buffer += bytes[i...] }
-    }
-
-    private mutating func block(_ p: UnsafePointer<UInt8>) {
+    mutating func block(_ p: UnsafePointer<UInt8>) {
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in blockSHA256(p, w) }
     }
 
@@ -198,15 +150,52 @@ public struct SHA256 {
         h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
     }
 
-    public mutating func finalize() -> [UInt8] {
+    mutating func digestBytes() -> [UInt8] {
+        var out = [UInt8]()
+        for v in h { out += [UInt8(v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
+        return out
+    }
+}
+
+/// The buffering and padding SHA-1 and SHA-256 share: 64-byte blocks, a 64-bit big-endian length.
+protocol MerkleDamgard {
+    var buffer: [UInt8] { get set }
+    var length: UInt64 { get set }
+    mutating func block(_ p: UnsafePointer<UInt8>)
+    mutating func digestBytes() -> [UInt8]
+}
+
+extension MerkleDamgard {
+    mutating func absorb(_ bytes: [UInt8]) {
+        length &+= UInt64(bytes.count)
+        var i = 0
+        if !buffer.isEmpty {
+            let take = min(64 - buffer.count, bytes.count)
+            buffer += bytes[0..<take]
+            i = take
+            if buffer.count == 64 {
+                let b = buffer
+                b.withUnsafeBufferPointer { block($0.baseAddress!) }
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
+        bytes.withUnsafeBufferPointer { p in
+            while i + 64 <= p.count {
+                block(p.baseAddress! + i)
+                i += 64
+            }
+        }
+        if i < bytes.count { buffer += bytes[i...] }
+    }
+
+    /// Pads, processes the last block(s) and returns the digest.
+    mutating func pad() -> [UInt8] {
         let bits = length &* 8
         var pad: [UInt8] = [0x80]
         let used = (buffer.count + 1) % 64
         pad += [UInt8](repeating: 0, count: used <= 56 ? 56 - used : 120 - used)
         for i in (0..<8).reversed() { pad.append(UInt8(truncatingIfNeeded: bits >> (UInt64(i) * 8))) }
-        update(pad)
-        var out = [UInt8]()
-        for v in h { out += [UInt8(v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
-        return out
+        absorb(pad)
+        return digestBytes()
     }
 }

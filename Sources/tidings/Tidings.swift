@@ -29,6 +29,17 @@ struct ConfigOption: ParsableArguments {
     }
 }
 
+/// Runs an ingest with a progress bar on a TTY, then prints the rejections and the summary line.
+func runWithProgress(_ label: String, total: Int?, importer: Importer, _ body: (Importer) throws -> ImportSummary) throws {
+    let progress = Progress(label: label, total: total)
+    importer.onProgress = progress.update
+    let summary = try body(importer)
+    progress.finish()
+    for r in summary.rejected.prefix(20) { printError("rejected \(r.origin): \(r.reason)") }
+    if summary.rejected.count > 20 { printError("… and \(summary.rejected.count - 20) more rejected") }
+    print("\(label): " + summary.line)
+}
+
 func printError(_ s: String) {
     FileHandle.standardError.write(Data(("tidings: " + s + "\n").utf8))
 }
@@ -67,15 +78,11 @@ struct ImportCommand: ParsableCommand {
         guard let fmt = MboxFormat(rawValue: format) else { throw ValidationError("unknown mbox format \(format)") }
         let inbox = try config.inbox(name)
         let sources = try paths.flatMap { try MessageSource.detect($0, mboxFormat: fmt) }
-        let progress = Progress(label: "import \(name)", total: sources.reduce(0) { t, s in s.count().map { t + $0 } ?? t })
-        if sources.contains(where: { $0.count() == nil }) { progress.total = nil }
+        let counts = sources.map { $0.count() }
+        let total = counts.contains(where: { $0 == nil }) ? nil : counts.reduce(0) { $0 + ($1 ?? 0) }
         let importer = Importer(inbox: inbox)
         importer.batchSize = batch
-        importer.onProgress = progress.update
-        let summary = try importer.importSources(sources)
-        progress.finish()
-        for r in summary.rejected.prefix(20) { printError("rejected \(r.origin): \(r.reason)") }
-        print("import \(name): " + summary.line)
+        try runWithProgress("import \(name)", total: total, importer: importer) { try $0.importSources(sources) }
     }
 }
 
@@ -109,13 +116,9 @@ struct IndexCommand: ParsableCommand {
                 } ?? 0)
         }
         try inbox.repository.updateAlternates()
-        let progress = Progress(label: "index \(name)", total: total)
-        let importer = Importer(inbox: inbox)
-        importer.onProgress = progress.update
-        let summary = rebuild ? try importer.rebuild() : try importer.catchUp()
-        progress.finish()
-        for r in summary.rejected.prefix(20) { printError("rejected \(r.origin): \(r.reason)") }
-        print("index \(name): " + summary.line)
+        try runWithProgress("index \(name)", total: total, importer: Importer(inbox: inbox)) {
+            rebuild ? try $0.rebuild() : try $0.catchUp()
+        }
     }
 }
 
