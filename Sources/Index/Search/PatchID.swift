@@ -10,8 +10,10 @@ import Mail
 /// first line of git's output.
 public enum PatchID {
     /// The patch id of the first patch in `text`, nil when it holds no patch.
-    public static func stable(_ text: String) -> String? {
-        let bytes = Array(text.utf8)
+    public static func stable(_ text: String) -> String? { stable(bytes: Array(text.utf8)) }
+
+    /// The patch id of the first patch in `bytes` (as `git patch-id --stable < FILE`).
+    public static func stable(bytes: [UInt8]) -> String? {
         var lines: [ArraySlice<UInt8>] = []
         var start = 0
         for i in bytes.indices where bytes[i] == 0x0A {

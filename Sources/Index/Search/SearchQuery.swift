@@ -250,7 +250,9 @@ struct QueryParser {
         repeat {
             if any { position += 1 }
             guard startsGroup else {
-                throw ParseError(any ? "OR needs something after it" : peek.map { "\(describe($0)) needs something before it" } ?? "empty query")
+                if any { throw ParseError("OR needs something after it") }
+                guard let t = peek else { throw ParseError("the query has no words to search for") }
+                throw ParseError(t == .close ? "a ')' has no '(' before it" : "\(describe(t)) needs something before it")
             }
             any = true
             if let n = try parseAnd() { parts.append(n) }
