@@ -79,7 +79,9 @@ import Testing
                 #expect(try F.hits("\(prefix):\(word)").contains(F.mid(file)), "\(file) \(prefix):\(word)")
             }
         }
-        let removed = ["050", "051", "055"].flatMap { BodyLines(F.message($0).parts.compactMap(\.text).joined(separator: "\n")).terms.removed }
+        let removed = ["050", "051", "055"].flatMap {
+            BodyLines(F.message($0).parts.compactMap(\.text).joined(separator: "\n")).terms.removed
+        }
         #expect(removed.contains { F.longestWord($0) != nil })
     }
 }
@@ -192,7 +194,8 @@ import Testing
             ("   ", "no words"), ("NOT foo", "NOT"), ("-foo", "exclude"), ("foo NOT", "NOT needs"), ("foo OR", "OR needs"),
             ("OR foo", "OR"), ("AND", "AND"), ("s:", "s:"), ("d:foo", "not a date"), ("d:20201399", "not a valid day"),
             ("d:2020-02-30", "not a valid day"), ("dt:20201301000000", "not a valid time"), ("d:..", "empty range"),
-            ("()", "empty parentheses"), ("d:(2020)", "')'"), ("***", "no words"), ("foo -(bar", "not closed"),
+            ("()", "empty parentheses"), ("d:(2020)", "')'"), ("***", "no words"), ("v*", "at least 3"), ("s:ab*", "at least 3"),
+            ("foo -(bar", "not closed"),
             (String(repeating: "(", count: 100) + "a" + String(repeating: ")", count: 100), "nested"),
         ] {
             let e = error(q)
@@ -205,8 +208,14 @@ import Testing
         #expect(
             q.root
                 == .or([
-                    .and([.text(columns: SearchQueryColumns.all, text: "a", wildcard: false), .text(columns: SearchQueryColumns.all, text: "b", wildcard: false)], excluding: []),
-                    .and([.text(columns: SearchQueryColumns.all, text: "c", wildcard: false)], excluding: [.text(columns: SearchQueryColumns.all, text: "d", wildcard: false)]),
+                    .and(
+                        [
+                            .text(columns: SearchQueryColumns.all, text: "a", wildcard: false),
+                            .text(columns: SearchQueryColumns.all, text: "b", wildcard: false),
+                        ], excluding: []),
+                    .and(
+                        [.text(columns: SearchQueryColumns.all, text: "c", wildcard: false)],
+                        excluding: [.text(columns: SearchQueryColumns.all, text: "d", wildcard: false)]),
                 ]))
         #expect(try SearchQuery.parse("s:\"a b\" foo*", now: 0).highlightTerms == ["a b", "foo"])
         #expect(try SearchQuery.parse("and or not", now: 0).highlightTerms == ["and", "or", "not"])

@@ -336,7 +336,8 @@ struct QueryParser {
                 field = p
             }
             guard startsGroup else {
-                throw ParseError(peek == .close ? "empty parentheses" : peek == nil ? "a '(' is not closed" : "unexpected \(describe(peek!))")
+                throw ParseError(
+                    peek == .close ? "empty parentheses" : peek == nil ? "a '(' is not closed" : "unexpected \(describe(peek!))")
             }
             let n = try parseOr()
             guard peek == .close else { throw ParseError("a '(' is not closed") }
@@ -375,6 +376,13 @@ struct QueryParser {
         // FTS5's unicode61 tokenizer keeps letters, digits and private-use characters
         guard text.unicodeScalars.contains(where: { $0.properties.isAlphabetic || $0.properties.numericType != nil }) else {
             return nil
+        }
+        if wildcard && !phrase {
+            // a short prefix expands to most of the index (public-inbox: Xapian's 100-term cap)
+            let last = text.unicodeScalars.split { !($0.properties.isAlphabetic || $0.properties.numericType != nil) }.last
+            guard (last?.count ?? 0) >= 3 else {
+                throw ParseError("'\(text)*': a wildcard needs at least 3 letters or digits before the '*'")
+            }
         }
         return .text(columns: columns, text: text, wildcard: wildcard && !phrase)
     }
