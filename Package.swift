@@ -51,6 +51,7 @@ let package = Package(
         .testTarget(name: "MailTests", dependencies: ["Mail", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Mail", "TestSupport"]),
         .testTarget(name: "IndexTests", dependencies: ["Index", "Store", "Mail", "TestSupport"]),
+        .testTarget(name: "SearchTests", dependencies: ["Index", "Store", "Mail", "TestSupport"]),
         .testTarget(
             name: "WebTests",
             dependencies: [

@@ -132,6 +132,9 @@ final class IndexWriter {
         args += doc.values
         try db.cachedStatement(sql: "INSERT INTO fts(rowid, \(SearchDocument.columns)) VALUES (?\(String(repeating: ", ?", count: 16)))")
             .execute(arguments: StatementArguments(args))
+        // search: patch ids
+        let pidStatement = try db.cachedStatement(sql: "INSERT OR IGNORE INTO patchid(pid, num) VALUES (?, ?)")
+        for pid in doc.patchIDs { try pidStatement.execute(arguments: [pid, num]) }
         return num
     }
 
@@ -151,6 +154,8 @@ final class IndexWriter {
             arguments: StatementArguments(args))
         try db.execute(sql: "DELETE FROM over WHERE num=?", arguments: [num])
         try db.execute(sql: "DELETE FROM msgid WHERE num=?", arguments: [num])
+        // search: patch ids
+        for pid in doc.patchIDs { try db.execute(sql: "DELETE FROM patchid WHERE pid=? AND num=?", arguments: [pid, num]) }
         return true
     }
 

@@ -49,6 +49,8 @@ enum Schema {
                     m, s, f, t, c, l, nq, q, n, dfn, dfa, dfb, dfctx, dfhh, dfpre, dfpost,
                     content='', tokenize='porter unicode61 remove_diacritics 2'
                 );
+                -- search: `git patch-id --stable` of each patch in a message (the `patchid:` prefix)
+                CREATE TABLE IF NOT EXISTS patchid(pid TEXT NOT NULL, num INTEGER NOT NULL, PRIMARY KEY(pid, num)) WITHOUT ROWID;
                 """)
         try db.execute(sql: "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", arguments: ["\(version)"])
     }

@@ -18,6 +18,8 @@ struct SearchDocument: Sendable {
     var dfhh = ""
     var dfpre = ""
     var dfpost = ""
+    /// search: `git patch-id --stable` of the patches (not an fts column: the `patchid` table).
+    var patchIDs: [String] = []
 
     /// Everything but `m` (the Message-IDs, known only once the message is admitted).
     init(_ message: Message) {
@@ -53,6 +55,7 @@ struct SearchDocument: Sendable {
         dfn = terms.fileNames.joined(separator: " ")
         dfpre = terms.preBlobs.joined(separator: " ")
         dfpost = terms.postBlobs.joined(separator: " ")
+        patchIDs = PatchID.ids(of: message)  // search
     }
 
     static func addresses(_ list: [Address]) -> String {

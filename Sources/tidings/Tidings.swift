@@ -12,7 +12,7 @@ struct Tidings: ParsableCommand {
         discussion: "Inboxes are read from public-inbox's config file ($PI_CONFIG, default ~/.public-inbox/config).",
         subcommands: [
             InitCommand.self, ImportCommand.self, DeliverCommand.self, IndexCommand.self, StatusCommand.self,
-            ShowCommand.self, ThreadCommand.self, ServeCommand.self,
+            ShowCommand.self, ThreadCommand.self, ServeCommand.self, SearchCommand.self,
         ]
     )
 }
