@@ -5,7 +5,7 @@ import Mail
 import Store
 
 @main
-struct Tidings: ParsableCommand {
+struct Tidings: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tidings",
         abstract: "A public mailing-list archive: public-inbox compatible, fast, and mail-aware.",

@@ -1,0 +1,54 @@
+/// The frame of every HTML page: head (title, Atom link, the stylesheet), the inbox header
+/// with its navigation, and the footer pointing at the mirroring instructions.
+enum Layout {
+    /// Starts a page of `scope`. `upfx` leads from the page to the scope root (`../` …);
+    /// `titleHref` is where the inbox title links (nil: the scope root).
+    static func start(_ w: inout HTMLWriter, title: String, scope: Scope, upfx: String, titleHref: String? = nil) {
+        w.raw(
+            "<!DOCTYPE html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\"><title>"
+        )
+        w.text(title)
+        w.raw("</title><link rel=alternate title=\"Atom feed\" href=\"")
+        w.attr(upfx + "new.atom")
+        w.raw("\" type=\"application/atom+xml\"><style>" + Style.css + "</style></head><body><header class=top><div class=title><a href=\"")
+        w.attr(titleHref ?? (upfx.isEmpty ? "./" : upfx))
+        w.raw("\">")
+        w.text(scope.title)
+        w.raw("</a></div><nav><a href=\"")
+        w.attr(upfx + "_/text/help/")
+        w.raw("\">help</a> / <a href=\"")
+        w.attr(upfx + "_/text/color/")
+        w.raw("\">color</a> / <a id=mirror href=\"")
+        w.attr(upfx + "_/text/mirror/")
+        w.raw("\">mirror</a> / <a href=\"")
+        w.attr(upfx + "new.atom")
+        w.raw("\">Atom feed</a></nav></header><main>")
+    }
+
+    static func end(_ w: inout HTMLWriter, scope: Scope, upfx: String) {
+        w.raw("</main><footer><hr><pre>")
+        if scope.isAll {
+            w.raw("This is an external index of several public inboxes,\nsee <a href=\"")
+            w.attr(upfx + "_/text/mirror/")
+            w.raw("\">mirroring instructions</a> on how to clone and mirror\nall data and code used by this external index.")
+        } else {
+            w.raw("This is a public inbox, see <a href=\"")
+            w.attr(upfx + "_/text/mirror/")
+            w.raw("\">mirroring instructions</a>\nfor how to clone and mirror all data and code used for this inbox")
+        }
+        w.raw("</pre></footer></body></html>")
+    }
+
+    /// A page outside any inbox (the inbox list).
+    static func startPlain(_ w: inout HTMLWriter, title: String) {
+        w.raw(
+            "<!DOCTYPE html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\"><title>"
+        )
+        w.text(title)
+        w.raw("</title><style>" + Style.css + "</style></head><body><header class=top><div class=title><a href=\"/\">")
+        w.text(title)
+        w.raw("</a></div><nav><a href=\"/all/\">all inboxes</a></nav></header><main>")
+    }
+
+    static func endPlain(_ w: inout HTMLWriter) { w.raw("</main></body></html>") }
+}

@@ -1,0 +1,126 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Pulls a large body chunk by chunk (each `next()` is blocking work, run on the site's pool).
+protocol ChunkSource: AnyObject, Sendable {
+    /// The next piece, nil at the end.
+    func next() throws -> [UInt8]?
+}
+
+/// A response before HTTP encoding: status, type, extra headers, and the body as bytes or as a
+/// stream. `compress` says whether `Accept-Encoding: gzip` may apply; `gzipBody` makes the body
+/// itself gzip (`*.mbox.gz`).
+struct Reply: Sendable {
+    enum Body: Sendable {
+        case bytes([UInt8])
+        case stream(any ChunkSource)
+    }
+
+    var status: HTTPResponse.Status = .ok
+    var contentType: String
+    var headers: [(HTTPField.Name, String)] = []
+    var body: Body
+    var compress = true
+    var gzipBody = false
+    var etag: String?
+    /// For streams: called with the whole encoded body once it is written, if it stayed small.
+    var onComplete: (@Sendable ([UInt8]) -> Void)?
+
+    static func html(_ bytes: [UInt8], status: HTTPResponse.Status = .ok, etag: String? = nil) -> Reply {
+        Reply(status: status, contentType: "text/html; charset=UTF-8", body: .bytes(bytes), etag: etag)
+    }
+
+    static func text(_ s: String, status: HTTPResponse.Status = .ok, type: String = "text/plain; charset=UTF-8") -> Reply {
+        Reply(status: status, contentType: type, body: .bytes(Array(s.utf8)))
+    }
+
+    static func notFoundPlain(_ s: String = "Not Found\n") -> Reply {
+        var r = Reply.text(s, status: .notFound)
+        r.headers = [(.cacheControl, "no-cache, max-age=0, must-revalidate"), (.expires, "Fri, 01 Jan 1980 00:00:00 GMT")]
+        return r
+    }
+
+    static func redirect(_ location: String, status: HTTPResponse.Status) -> Reply {
+        var r = Reply.text("Redirecting to \(location)\n", status: status, type: "text/plain")
+        r.headers = [(.location, location)]
+        r.compress = false
+        return r
+    }
+}
+
+extension HTTPField.Name {
+    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+}
+
+extension Site {
+    /// Encodes a `Reply` for `request`: security headers, ETag/304, gzip, streaming, HEAD.
+    func response(_ reply: Reply, for request: Request) async throws -> Response {
+        var fields = HTTPFields()
+        fields[.contentType] = reply.contentType
+        fields[.xContentTypeOptions] = "nosniff"
+        fields[.contentSecurityPolicy] =
+            reply.contentType.hasPrefix("text/html") ? Style.contentSecurityPolicy : "default-src 'none'; sandbox"
+        fields[.referrerPolicy] = "same-origin"
+        for (k, v) in reply.headers { fields.append(HTTPField(name: k, value: v)) }
+        if let etag = reply.etag {
+            let tag = "\"" + etag + "\""
+            fields[.eTag] = tag
+            if let inm = request.headers[.ifNoneMatch], inm.split(separator: ",").contains(where: { $0.trimmingCharacters(in: " ") == tag || $0.trimmingCharacters(in: " ") == "*" }) {
+                var f304 = HTTPFields()
+                f304[.eTag] = tag
+                return Response(status: .notModified, headers: f304, body: ResponseBody())
+            }
+        }
+        let gzipOK = reply.compress && !reply.gzipBody && (request.headers[.acceptEncoding]?.contains("gzip") ?? false)
+        if reply.compress && !reply.gzipBody { fields[.vary] = "Accept-Encoding" }
+        let head = request.method == .head
+        switch reply.body {
+        case .bytes(let b):
+            if gzipOK && b.count > 256 {
+                fields[.contentEncoding] = "gzip"
+                let z = try GzipStream.gzip(b)
+                fields[.contentLength] = String(z.readableBytes)
+                return Response(status: reply.status, headers: fields, body: head ? ResponseBody() : ResponseBody(byteBuffer: z))
+            }
+            fields[.contentLength] = String(b.count)
+            if head { return Response(status: reply.status, headers: fields, body: ResponseBody()) }
+            var buf = ByteBufferAllocator().buffer(capacity: b.count)
+            buf.writeBytes(b)
+            return Response(status: reply.status, headers: fields, body: ResponseBody(byteBuffer: buf))
+        case .stream(let source):
+            let gz = gzipOK || reply.gzipBody
+            if gzipOK { fields[.contentEncoding] = "gzip" }
+            if head { return Response(status: reply.status, headers: fields, body: ResponseBody()) }
+            let site = self
+            let onComplete = reply.onComplete
+            return Response(
+                status: reply.status, headers: fields,
+                body: ResponseBody { writer in
+                    let z = gz ? try GzipStream() : nil
+                    var pending: [UInt8] = []
+                    var kept: [UInt8]? = onComplete == nil ? nil : []
+                    func keep(_ b: ByteBuffer) {
+                        guard kept != nil else { return }
+                        if kept!.count + b.readableBytes > 16 << 20 { kept = nil } else { kept! += b.readableBytesView }
+                    }
+                    while true {
+                        let chunk = try await site.blocking { try source.next() }
+                        guard let chunk else { break }
+                        pending += chunk
+                        if pending.count < 32768 { continue }
+                        let out: ByteBuffer
+                        if let z { out = try z.compress(pending) } else { out = ByteBuffer(bytes: pending) }
+                        pending.removeAll(keepingCapacity: true)
+                        keep(out)
+                        if out.readableBytes > 0 { try await writer.write(out) }
+                    }
+                    let last = try z.map { try $0.compress(pending, finish: true) } ?? ByteBuffer(bytes: pending)
+                    keep(last)
+                    if last.readableBytes > 0 { try await writer.write(last) }
+                    try await writer.finish(nil)
+                    if let kept, let onComplete { onComplete(kept) }
+                })
+        }
+    }
+}

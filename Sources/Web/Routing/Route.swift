@@ -1,0 +1,125 @@
+/// What a request path asks for, parsed from the raw (still %-escaped) path the way
+/// public-inbox's WWW.pm matches it.
+public enum Route: Equatable, Sendable {
+    /// `/`: the list of inboxes.
+    case inboxList
+    /// `/INBOX/` (and `index.html`): topics.
+    case topics(scope: String)
+    case newAtom(scope: String)
+    case newHTML(scope: String)
+    case description(scope: String)
+    case allMbox(scope: String)
+    /// `_/text/KEY/` (html) or `_/text/KEY/raw`.
+    case text(scope: String, key: String, raw: Bool)
+    case message(scope: String, mid: String)
+    case raw(scope: String, mid: String)
+    case threadFlat(scope: String, mid: String)
+    case threadNested(scope: String, mid: String)
+    case threadMbox(scope: String, mid: String)
+    case threadAtom(scope: String, mid: String)
+    case diff(scope: String, mid: String)
+    case attachment(scope: String, mid: String, index: String, filename: String)
+    /// `/MID` without an inbox.
+    case bareMid(mid: String)
+    /// A redirect to `scope root + path` (301, or 302 when `found` is false).
+    case redirect(scope: String, path: String, permanent: Bool)
+    case notFound
+
+    /// Parses `path` when its first segment names one of `scopes` (an inbox or `all`).
+    public static func parse(_ path: Substring, isScope: (Substring) -> Bool) -> Route {
+        guard path.hasPrefix("/") else { return .notFound }
+        let p = path.dropFirst()
+        if p.isEmpty { return .inboxList }
+        let slash = p.firstIndex(of: "/")
+        let first = slash.map { p[..<$0] } ?? p
+        guard isScope(first) else {
+            // `/MID` or `/MID/`
+            let rest = slash.map { p[p.index(after: $0)...] } ?? ""
+            if rest.isEmpty, first.count >= 2 { return .bareMid(mid: URLs.unescapeMid(first)) }
+            return .notFound
+        }
+        let scope = String(first)
+        guard let s = slash else { return .redirect(scope: scope, path: "", permanent: true) }
+        let rest = p[p.index(after: s)...]
+        switch rest {
+        case "", "index.html": return .topics(scope: scope)
+        case "new.atom", "atom.xml": return .newAtom(scope: scope)
+        case "new.html": return .newHTML(scope: scope)
+        case "description": return .description(scope: scope)
+        case "all.mbox.gz": return .allMbox(scope: scope)
+        case "_/text", "_/text/": return .redirect(scope: scope, path: "_/text/help/", permanent: false)
+        default: break
+        }
+        if rest.hasPrefix("_/text/") {
+            let k = rest.dropFirst(7)
+            let parts = k.split(separator: "/", omittingEmptySubsequences: false)
+            let key = String(parts[0])
+            guard !key.isEmpty, key.allSatisfy({ $0.isASCII && ($0.isLetter || $0 == "_" || $0 == "-") }) else { return .notFound }
+            if parts.count == 1 { return .redirect(scope: scope, path: "_/text/\(key)/", permanent: false) }
+            if parts.count == 2 && parts[1].isEmpty { return .text(scope: scope, key: key, raw: false) }
+            if parts.count == 2 && parts[1] == "raw" { return .text(scope: scope, key: key, raw: true) }
+            return .notFound
+        }
+        if let legacy = legacyRoute(scope: scope, rest) { return legacy }
+        let segs = rest.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        let midSeg = segs[0]
+        guard !midSeg.isEmpty else { return .notFound }
+        let mid = URLs.unescapeMid(midSeg)
+        let esc = URLs.mid(mid)
+        guard segs.count == 2 else {
+            return midSeg.count >= 2 ? .redirect(scope: scope, path: esc + "/", permanent: true) : .notFound
+        }
+        switch segs[1] {
+        case "": return .message(scope: scope, mid: mid)
+        case "raw": return .raw(scope: scope, mid: mid)
+        case "T/": return .threadFlat(scope: scope, mid: mid)
+        case "t/": return .threadNested(scope: scope, mid: mid)
+        case "T": return .redirect(scope: scope, path: esc + "/T/#u", permanent: true)
+        case "t": return .redirect(scope: scope, path: esc + "/t/#u", permanent: true)
+        case "t.mbox.gz", "t.mbox": return .threadMbox(scope: scope, mid: mid)
+        case "t.atom": return .threadAtom(scope: scope, mid: mid)
+        case "R", "R/": return .redirect(scope: scope, path: esc + "/#R", permanent: true)
+        case "f", "f/": return .redirect(scope: scope, path: esc + "/", permanent: true)
+        case "d/": return .diff(scope: scope, mid: mid)
+        case "d": return .redirect(scope: scope, path: esc + "/d/", permanent: true)
+        default: break
+        }
+        let tail = segs[1]
+        if let dash = tail.firstIndex(of: "-"), !tail.contains("/") {
+            let idx = tail[..<dash]
+            if let f = idx.first, f.isASCII, f.isNumber, idx.allSatisfy({ ($0.isASCII && $0.isNumber) || $0 == "." }) {
+                return .attachment(scope: scope, mid: mid, index: String(idx), filename: String(tail[tail.index(after: dash)...]))
+            }
+        }
+        return .notFound
+    }
+
+    /// Old public-inbox URL forms (`m/MID.html`, `t/MID/`, `f/MID.txt` …), all 301.
+    static func legacyRoute(scope: String, _ rest: Substring) -> Route? {
+        guard rest.hasPrefix("m/") || rest.hasPrefix("t/") || rest.hasPrefix("f/") else { return nil }
+        let kind = rest.first!
+        var r = rest.dropFirst(2)
+        guard !r.isEmpty else { return nil }
+        var suffix = "/"
+        if kind == "t" {
+            suffix = "/t/#u"
+            if r.hasSuffix("/mbox.gz") {
+                r = r.dropLast(8)
+                suffix = "/t.mbox.gz"
+            } else if r.hasSuffix("/mbox") {
+                r = r.dropLast(5)
+                suffix = "/t.mbox"
+            }
+        } else if r.hasSuffix("/raw") {
+            r = r.dropLast(4)
+            suffix = "/raw"
+        } else if r.hasSuffix(".txt") {
+            r = r.dropLast(4)
+            suffix = "/raw"
+        }
+        if r.hasSuffix(".html") { r = r.dropLast(5) }
+        if r.hasSuffix("/") { r = r.dropLast() }
+        guard !r.isEmpty, !r.contains("/") else { return nil }
+        return .redirect(scope: scope, path: URLs.mid(URLs.unescapeMid(r)) + suffix, permanent: true)
+    }
+}

@@ -1,0 +1,159 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import Mail
+
+/// Answers every request of the archive site: routes the raw path, runs the blocking work on
+/// the site's thread pool and encodes the reply.
+public struct WebResponder: HTTPResponder {
+    public typealias Context = BasicRequestContext
+    public let site: Site
+
+    public init(site: Site) { self.site = site }
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        let route = Route.parse(Substring(request.uri.path), isScope: { site.scope(named: $0) != nil })
+        switch request.method {
+        case .get, .head: break
+        case .post:
+            switch route {
+            case .topics, .message:
+                return try await site.response(.text("search not available yet\n", status: .notImplemented), for: request)
+            default: break
+            }
+            fallthrough
+        default:
+            var r = Reply.text("Method Not Allowed\n", status: .methodNotAllowed)
+            r.headers = [(.allow, "GET, HEAD")]
+            return try await site.response(r, for: request)
+        }
+        let reply: Reply
+        do {
+            reply = try await handle(route, request: request)
+        } catch {
+            context.logger.error("\(request.uri.path): \(error)")
+            reply = Reply.text("Internal error\n", status: .internalServerError)
+        }
+        return try await site.response(reply, for: request)
+    }
+
+    func handle(_ route: Route, request: Request) async throws -> Reply {
+        let site = self.site
+        let host = request.head.authority
+        let query = request.uri.queryParameters
+        let t = query["t"].map { Substring($0) }
+        func scope(_ name: String) -> Scope { site.scope(named: Substring(name))! }
+        switch route {
+        case .inboxList:
+            return try await site.blocking { Reply.html(try InboxList.render(site: site)) }
+        case .topics(let s):
+            let sc = scope(s)
+            let etag = site.generation(sc) + "t" + (t.map(String.init) ?? "")
+            return try await site.blocking {
+                var status = HTTPResponse.Status.ok
+                let page = try sc.cached("topics|" + (t.map(String.init) ?? "")) {
+                    let r = try TopicsPage.render(scope: sc, t: t, etag: etag)
+                    guard case .bytes(let b) = r.body else { return [] }
+                    return r.status == .ok ? b : []
+                }
+                if page.isEmpty {
+                    let r = try TopicsPage.render(scope: sc, t: t, etag: etag)
+                    status = r.status
+                    return r
+                }
+                return Reply.html(page, status: status, etag: etag)
+            }
+        case .newHTML(let s):
+            let sc = scope(s)
+            return try await site.blocking { try NewPage.render(scope: sc, t: t) }
+        case .newAtom(let s):
+            let sc = scope(s)
+            return try await site.blocking {
+                let feed = try sc.cached("atom|" + (host ?? "") + "|" + (t.map(String.init) ?? "")) {
+                    let r = try Atom.newFeed(scope: sc, host: host, t: t)
+                    guard r.status == .ok, case .bytes(let b) = r.body else { return [] }
+                    return b
+                }
+                if feed.isEmpty { return try Atom.newFeed(scope: sc, host: host, t: t) }
+                return Reply(contentType: "application/atom+xml", body: .bytes(feed))
+            }
+        case .description(let s):
+            return .text(scope(s).title + "\n", type: "text/plain")
+        case .allMbox(let s):
+            return Mbox.all(scope: scope(s))
+        case .text(let s, let key, let raw):
+            let sc = scope(s)
+            return try await site.blocking { TextPages.render(scope: sc, key: key, raw: raw, host: host) }
+        case .message(let s, let mid):
+            let sc = scope(s)
+            let etag = site.generation(sc) + "m"
+            return try await site.blocking {
+                var found = true
+                let page = try sc.cached("m|" + mid) {
+                    guard let p = try MessagePage.render(site: site, scope: sc, mid: mid) else {
+                        found = false
+                        return []
+                    }
+                    return p
+                }
+                if found && !page.isEmpty { return Reply.html(page, etag: etag) }
+                return try NotFound.render(scope: sc, mid: mid, host: host, upfx: "../")
+            }
+        case .raw(let s, let mid):
+            let sc = scope(s)
+            return try await site.blocking { try Mbox.raw(scope: sc, mid: mid) }
+        case .threadFlat(let s, let mid), .threadNested(let s, let mid):
+            let sc = scope(s)
+            var isNested = false
+            if case .threadNested = route { isNested = true }
+            let nested = isNested
+            return try await site.blocking {
+                if let r = try ThreadPage.render(scope: sc, mid: mid, nested: nested) { return r }
+                return try NotFound.render(scope: sc, mid: mid, host: host, upfx: "../../")
+            }
+        case .threadMbox(let s, let mid):
+            let sc = scope(s)
+            return try await site.blocking { try Mbox.thread(scope: sc, mid: mid) }
+        case .threadAtom(let s, let mid):
+            let sc = scope(s)
+            return try await site.blocking { try Atom.threadFeed(scope: sc, mid: mid, host: host) }
+        case .diff(let s, let mid):
+            let sc = scope(s)
+            return try await site.blocking { try DiffPage.render(scope: sc, mid: mid) }
+        case .attachment(let s, let mid, let index, _):
+            let sc = scope(s)
+            return try await site.blocking { try Attachments.serve(scope: sc, mid: mid, index: index) }
+        case .bareMid(let mid):
+            return try await site.blocking {
+                var found: [Scope] = []
+                for ib in site.inboxes where try ib.index.has(mid: mid) { found.append(site.scope(named: Substring(ib.name))!) }
+                if found.count == 1 { return Reply.redirect(absolute(host, "/\(found[0].name)/\(URLs.mid(mid))/"), status: .found) }
+                if found.count > 1 { return Reply.redirect(absolute(host, "/all/\(URLs.mid(mid))/"), status: .found) }
+                return Reply.notFoundPlain()
+            }
+        case .redirect(let s, let path, let permanent):
+            var loc = absolute(host, "/\(s)/" + path)
+            if let q = request.uri.query, !q.isEmpty, !path.contains("#") { loc += "?" + q }
+            return .redirect(loc, status: permanent ? .movedPermanently : .found)
+        case .notFound:
+            return .notFoundPlain()
+        }
+    }
+
+    func absolute(_ host: String?, _ path: String) -> String {
+        guard let host, !host.isEmpty, !host.contains("/"), !host.contains("\\") else { return path }
+        return "http://" + host + path
+    }
+}
+
+/// Builds the HTTP application that serves `site` on `host:port`.
+public func makeApplication(site: Site, host: String, port: Int) -> some ApplicationProtocol {
+    Application(
+        responder: WebResponder(site: site),
+        configuration: .init(address: .hostname(host, port: port), serverName: "tidings"),
+        logger: {
+            var l = Logger(label: "tidings.web")
+            l.logLevel = .notice
+            return l
+        }())
+}

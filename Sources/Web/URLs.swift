@@ -1,0 +1,121 @@
+import Mail
+
+/// How Tidings writes Message-IDs, file names, anchors and times into URLs and pages, the way
+/// public-inbox does so that links stay interchangeable.
+public enum URLs {
+    /// A Message-ID as a URL path segment (public-inbox's `mid_escape`; `@`, `+` … kept).
+    public static func mid(_ mid: String) -> String { MessageID.urlEscape(mid) }
+
+    /// A Message-ID from a URL path segment (raw, still %-escaped): `%XX` decoded, `+` kept.
+    public static func unescapeMid(_ segment: Substring) -> String { MessageID.urlUnescape(String(segment)) }
+
+    /// The anchor id suffix public-inbox uses for a message on thread pages (`m…`, `e…`, `r…`).
+    public static func anchor(_ mid: String) -> String { Digest.sha1Hex(Array(mid.utf8)) }
+
+    /// `urn:uuid:` from the SHA-1 of `s` (public-inbox's Atom ids).
+    public static func uuid(_ s: String) -> String {
+        let h = Array(Digest.sha1Hex(Array(s.utf8)).utf8)
+        func part(_ a: Int, _ b: Int) -> String { String(decoding: h[a..<b], as: UTF8.self) }
+        return "urn:uuid:\(part(0, 8))-\(part(8, 12))-\(part(12, 16))-\(part(16, 20))-\(part(20, 32))"
+    }
+
+    /// git's `%f`-like file name from a subject (public-inbox's `to_filename`), nil when empty.
+    public static func filename(fromSubject subject: String) -> String? {
+        let line = subject.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        var out: [UInt8] = []
+        var inRun = false
+        for b in line.utf8 {
+            let ok = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F || b == 0x2E
+            if ok {
+                if b == 0x2E, out.last == 0x2E { continue }  // squeeze ".."
+                out.append(b)
+                inRun = false
+            } else if !inRun {
+                out.append(UInt8(ascii: "-"))
+                inRun = true
+            }
+        }
+        while let f = out.first, f == 0x2E || f == 0x2D { out.removeFirst() }
+        while let l = out.last, l == 0x2E || l == 0x2D { out.removeLast() }
+        return out.isEmpty ? nil : String(decoding: out, as: UTF8.self)
+    }
+
+    /// A subject with one leading `Re: ` removed (raw's file name).
+    public static func strippingOneRe(_ s: String) -> String {
+        let t = s.trimmingASCIIWhitespace()
+        guard t.count >= 3, t.prefix(3).lowercased() == "re:" else { return t }
+        let rest = t.dropFirst(3)
+        guard let f = rest.first, f == " " || f == "\t" else { return t }
+        return String(rest.drop(while: { $0 == " " || $0 == "\t" }))
+    }
+
+    /// An attachment's name as it may appear in a URL (public-inbox's `$FN` rule), else
+    /// `a.txt` / `a.bin`.
+    public static func attachmentName(_ filename: String?, contentType: String) -> String {
+        if let fn = filename, fn.utf8.count >= 3 {
+            let b = Array(fn.utf8)
+            func alnum(_ c: UInt8) -> Bool { (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) }
+            if alnum(b[0]), alnum(b[b.count - 1]), b.allSatisfy({ alnum($0) || $0 == 0x5F || $0 == 0x2D || $0 == 0x2E }) { return fn }
+        }
+        return contentType == "text/plain" ? "a.txt" : "a.bin"
+    }
+
+    /// public-inbox's `fmt_ts`: `2024-01-01  9:00` (UTC, hour space-padded).
+    public static func shortTime(_ seconds: Int64) -> String {
+        let c = UTCCalendar.components(seconds)
+        let h = c.hour < 10 ? " \(c.hour)" : "\(c.hour)"
+        return "\(c.year)-\(p2(c.month))-\(p2(c.day)) \(h):\(p2(c.minute))"
+    }
+
+    /// `YYYYMMDDhhmmss` (public-inbox's `ts2str`, the `?t=` form).
+    public static func compactTime(_ seconds: Int64) -> String { MailDate(seconds: seconds).compact }
+
+    /// Parses `?t=`: `YYYYMMDD[hhmmss]` (older than) or with a trailing `-` (newer than).
+    public static func parsePageTime(_ t: Substring) -> (seconds: Int64, newer: Bool)? {
+        var s = t
+        var newer = false
+        if s.hasSuffix("-") {
+            newer = true
+            s = s.dropLast()
+        }
+        guard s.count >= 8, s.count <= 14, s.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        let d = Array(s.utf8).map { Int($0) - 48 }
+        func num(_ a: Int, _ n: Int) -> Int {
+            var v = 0
+            for i in a..<min(a + n, d.count) { v = v * 10 + d[i] }
+            return v
+        }
+        let year = num(0, 4), month = num(4, 2), day = num(6, 2)
+        let hour = d.count >= 10 ? num(8, 2) : 0
+        let minute = d.count >= 12 ? num(10, 2) : 0
+        let second = d.count >= 14 ? num(12, 2) : 0
+        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+        return (UTCCalendar.seconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second), newer)
+    }
+
+    /// HTTP date (`Last-Modified`).
+    public static func httpDate(_ seconds: Int64) -> String {
+        let s = MailDate(seconds: seconds).rfc5322UTC  // "Thu, 19 Mar 2020 09:14:07 +0000"
+        return String(s.dropLast(5)) + "GMT"
+    }
+
+    /// %-escapes everything outside `keep` (UTF-8 bytes; `A-Za-z0-9` always kept).
+    static func percentEscape(_ s: String, keep: String) -> String {
+        let keepSet = Set(keep.utf8)
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        for b in s.utf8 {
+            if (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || keepSet.contains(b) {
+                out.append(b)
+            } else {
+                out += [UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 15)]]
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// URI::Escape's default `uri_escape_utf8` (unreserved `-_.!~*'()` kept).
+    static func uriEscape(_ s: String) -> String { percentEscape(s, keep: "-_.!~*'()") }
+}
+
+@inline(__always) func p2(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }

@@ -1,0 +1,128 @@
+import Index
+import Store
+
+/// `_/text/help/`, `_/text/mirror/`, `_/text/config/` (and `…/raw`): help on the archive and
+/// its URLs, how to mirror it, and a config snippet for mirrors in git-config format.
+enum TextPages {
+    static func text(scope: Scope, key: String, host: String?) -> String? {
+        let base = scope.baseURL(host: host)
+        let name = scope.name
+        switch key {
+        case "help":
+            return """
+                help for \(scope.title)
+
+                This archive keeps mail as sent: every message, its thread and its
+                attachments, at stable URLs.
+
+                URLs
+                ----
+
+                  \(base)                  topics, newest activity first (?t= pages)
+                  \(base)MID/              a message; MID is its Message-ID without <>,
+                                           %-escaped (%40 for @ is accepted too)
+                  \(base)MID/raw           the message as mboxrd text
+                  \(base)MID/T/            the whole thread, flat (by date)
+                  \(base)MID/t/            the whole thread, nested
+                  \(base)MID/t.mbox.gz     the thread as a gzipped mbox (for b4, git am)
+                  \(base)MID/t.atom        Atom feed of the thread
+                  \(base)new.atom          Atom feed of the newest messages
+                  \(base)new.html          the newest messages
+                  \(base)all.mbox.gz       every message, as one gzipped mbox
+                  \(base)_/text/mirror/    how to mirror this archive
+                  \(base)_/text/config/raw config snippet for mirrors
+
+                Message pages list every copy of a Message-ID (with a diff when they
+                differ), a thread overview and reply instructions (git send-email
+                and mailto:). Quoted text, diffs and links are marked up; nothing on
+                these pages runs scripts.
+
+                Search is not available yet.
+
+                contact
+                -------
+
+                  Mail for this inbox goes to \(scope.primaryAddress).
+                """
+        case "mirror":
+            var s = "public-inbox mirroring instructions\n\nThis public inbox may be cloned and mirrored by anyone:\n\n"
+            for ib in scope.inboxes {
+                let epochs = ib.repository.epochs()
+                let b = scope.isAll ? scope.baseURL(host: host).replacingOccurrences(of: "/all/", with: "/\(ib.name)/") : base
+                for (i, n) in epochs.enumerated() {
+                    var note = ""
+                    if epochs.count > 1 { note = i == 0 ? "  # oldest" : (i == epochs.count - 1 ? "  # newest" : "") }
+                    s += "  git clone --mirror \(b)\(n) \(ib.name)/git/\(n).git\(note)\n"
+                }
+                s += """
+
+                      # If you have public-inbox 1.1+ installed, you may
+                      # initialize and index your mirror using the following commands:
+                      public-inbox-init -V2 \\
+                        \(ib.name) ./\(ib.name) \(String(b.dropLast())) \\
+                        \(ib.config.addresses.joined(separator: " "))
+                      public-inbox-index ./\(ib.name)
+
+                    """
+            }
+            s += "Example config snippet for mirrors: \(base)_/text/config/raw\n"
+            s += "Code for this site (Tidings, public-inbox compatible):\n  see the project repository\n"
+            return s
+        case "config":
+            guard !scope.isAll else { return nil }
+            let c = scope.inboxes[0].config
+            var s = """
+                ; Example public-inbox config snippet for a mirror of
+                ; \(base)
+                ; See public-inbox-config(5) manpage for more details:
+                ; https://public-inbox.org/public-inbox-config.html
+                [publicinbox "\(name)"]
+                \tinboxdir = /path/to/top-level-inbox
+                \t; note: public-inbox before v1.2.0 used `mainrepo' instead of
+                \t; `inboxdir', both remain supported after 1.2
+                \tmainrepo = /path/to/top-level-inbox
+                \turl = https://example.com/\(name)/
+                \turl = http://example.onion/\(name)/
+
+                """
+            for a in c.addresses { s += "\taddress = \(a)\n" }
+            return s
+        case "color":
+            return """
+                color
+
+                Pages follow your system's light or dark preference
+                (prefers-color-scheme); no setting is needed. Quoted text, diff
+                headers, hunks, added and removed lines each have their own colour.
+                """
+        default:
+            return nil
+        }
+    }
+
+    static func render(scope: Scope, key: String, raw: Bool, host: String?) -> Reply {
+        guard let body = text(scope: scope, key: key, host: host) else { return .notFoundPlain("404 Not Found (\(key))\n") }
+        if raw {
+            var r = Reply.text(body, type: "text/plain")
+            if key == "config" {
+                r.headers = [(.contentDisposition, "inline; filename=inbox.config")]
+                let created = scope.inboxes.compactMap { (try? $0.index.scalar("SELECT min(ts) FROM over")) ?? nil }.min()
+                if let created { r.headers.append((.lastModified, URLs.httpDate(created))) }
+            }
+            return r
+        }
+        var w = HTMLWriter()
+        let up = "../../../"
+        Layout.start(&w, title: String(body.prefix { $0 != "\n" }), scope: scope, upfx: up)
+        w.raw("<pre>")
+        // link the URLs in the text
+        for (i, line) in body.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if i > 0 { w.raw("\n") }
+            MessageBody(attachmentPrefix: "", midPrefix: "", known: []).line(line, into: &w)
+        }
+        w.raw("</pre>")
+        if key != "config" { w.raw("<p><a href=\"raw\">raw</a></p>") }
+        Layout.end(&w, scope: scope, upfx: up)
+        return .html(w.bytes)
+    }
+}
