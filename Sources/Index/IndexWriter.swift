@@ -14,9 +14,8 @@ public struct PreparedMessage: Sendable {
     var document: SearchDocument
 
     public init(raw: [UInt8], fallbackTime: MailDate, origin: String, stripHeaders: Bool) {
-        var message = Message.parse(raw)
-        if stripHeaders, let stripped = message.removingHeaders(droppedOnImport) { message = Message.parse(stripped) }
-        self.init(message: message, fallbackTime: fallbackTime, origin: origin)
+        let stored = stripHeaders ? Message.removingHeaders(droppedOnImport, from: raw) ?? raw : raw
+        self.init(message: Message.parse(stored), fallbackTime: fallbackTime, origin: origin)
     }
 
     public init(message: Message, fallbackTime: MailDate, origin: String) {

@@ -80,13 +80,29 @@ public final class LineReader {
         }
     }
 
-    /// Exactly `n` more bytes (fewer at the end of input).
+    /// Exactly `n` more bytes (fewer at the end of input). What the buffer does not hold yet is
+    /// read from the descriptor straight into the result.
     public func read(count n: Int) -> [UInt8] {
-        while end - start < n && fill() {}
-        let take = min(n, end - start)
-        let out = Array(buffer[start..<(start + take)])
-        start += take
-        offset += take
+        let buffered = min(n, end - start)
+        var got = 0
+        let out = [UInt8](unsafeUninitializedCapacity: n) { dest, initialized in
+            buffer.withUnsafeBufferPointer { src in
+                if buffered > 0 { dest.baseAddress!.update(from: src.baseAddress! + start, count: buffered) }
+            }
+            got = buffered
+            while got < n && !eof {
+                let r = Glibc.read(fd, dest.baseAddress! + got, n - got)
+                if r < 0 && errno == EINTR { continue }
+                if r <= 0 {
+                    eof = true
+                    break
+                }
+                got += r
+            }
+            initialized = got
+        }
+        start += buffered
+        offset += got
         return out
     }
 }

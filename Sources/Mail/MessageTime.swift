@@ -25,13 +25,15 @@ extension Message {
 
     /// The raw message with the named header fields (and their continuation lines) removed;
     /// nil when it has none of them.
-    public func removingHeaders(_ names: Set<String>) -> [UInt8]? {
+    public func removingHeaders(_ names: Set<String>) -> [UInt8]? { Message.removingHeaders(names, from: raw) }
+
+    /// `removingHeaders` on raw bytes, without parsing the message (a scan of the header block).
+    public static func removingHeaders(_ names: Set<String>, from raw: [UInt8]) -> [UInt8]? {
         let lower = Set(names.map { $0.lowercased() })
-        guard headers.fields.contains(where: { lower.contains($0.name.lowercased()) }) else { return nil }
+        let (headerEnd, _) = headerBoundary(raw)
         var out: [UInt8] = []
-        out.reserveCapacity(raw.count)
+        var removed = false
         var i = 0
-        let headerEnd = bodyOffset
         var dropping = false
         while i < headerEnd {
             var j = i
@@ -39,16 +41,25 @@ extension Message {
             let end = j < headerEnd ? j + 1 : j
             let first = raw[i]
             if first == 0x20 || first == 0x09 {
-                if !dropping { out += raw[i..<end] }
+                if dropping { removed = true } else if removed { out += raw[i..<end] }
             } else {
                 var k = i
                 while k < end && raw[k] != UInt8(ascii: ":") && raw[k] > 0x20 { k += 1 }
-                let name = String(decoding: raw[i..<k], as: UTF8.self).lowercased()
-                dropping = k < end && raw[k] == UInt8(ascii: ":") && lower.contains(name)
-                if !dropping { out += raw[i..<end] }
+                dropping =
+                    k < end && raw[k] == UInt8(ascii: ":") && lower.contains(String(decoding: raw[i..<k], as: UTF8.self).lowercased())
+                if dropping {
+                    if !removed {
+                        out.reserveCapacity(raw.count)
+                        out += raw[0..<i]
+                    }
+                    removed = true
+                } else if removed {
+                    out += raw[i..<end]
+                }
             }
             i = end
         }
+        guard removed else { return nil }
         out += raw[headerEnd...]
         return out
     }
