@@ -36,7 +36,8 @@ extension ArchiveIndex {
             guard
                 let seed = try OverviewRow.fetchOne(
                     db,
-                    sql: "SELECT \(Self.overColumns) FROM msgid JOIN over ON over.num=msgid.num WHERE msgid.mid=? ORDER BY over.num LIMIT 1",
+                    sql:
+                        "SELECT \(Self.overColumns) FROM msgid JOIN over ON over.num=msgid.num WHERE msgid.mid=? ORDER BY over.num LIMIT 1",
                     arguments: [mid])
             else { return nil }
             let strict = try OverviewRow.fetchAll(

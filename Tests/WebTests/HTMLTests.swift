@@ -50,7 +50,8 @@ import Testing
 
     @Test func lineDiff() {
         let ops = LineDiff.diff(["a", "b", "c"], ["a", "x", "c"])
-        #expect(ops == [.same("a"), .added("x"), .removed("b"), .same("c")] || ops == [.same("a"), .removed("b"), .added("x"), .same("c")])
+        #expect(
+            ops == [.same("a"), .added("x"), .removed("b"), .same("c")] || ops == [.same("a"), .removed("b"), .added("x"), .same("c")])
     }
 }
 

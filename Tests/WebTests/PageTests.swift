@@ -51,13 +51,18 @@ let root = "20200103184044.73568-1-dverkamp@chromium.org"
                 /path/to/YOUR_REPLY
             """
         #expect(h.contains(cmd))
-        #expect(h.contains("href=\"mailto:dverkamp@chromium.org?In-Reply-To=%3C20200103184044.73568-1-dverkamp@chromium.org%3E&amp;Cc=cohuck%40redhat.com%2Cmst%40redhat.com"))
+        #expect(
+            h.contains(
+                "href=\"mailto:dverkamp@chromium.org?In-Reply-To=%3C20200103184044.73568-1-dverkamp@chromium.org%3E&amp;Cc=cohuck%40redhat.com%2Cmst%40redhat.com"
+            ))
         #expect(h.contains("&amp;Subject=Re%3A%20%5BPATCH%20v2%201%2F2%5D%20virtio-balloon"))
         #expect(h.contains("<span class=\"add\">+\tcallbacks[VIRTIO_BALLOON_VQ_STATS] = NULL;</span>"))
         #expect(h.contains("<span class=\"hunk\">@@ -475,7 +475,9 @@"))
         // a reply: In-Reply-To linked to the parent, prev/parent links
         let reply = try await fx.get("/test/20200105082433-mutt-send-email-mst@kernel.org/")
-        #expect(reply.text.contains("<b>In-Reply-To:</b> &lt;<a href=\"../286AC319A985734F985F78AFA26841F73E39205A@shsmsx102.ccr.corp.intel.com/\">"))
+        #expect(
+            reply.text.contains(
+                "<b>In-Reply-To:</b> &lt;<a href=\"../286AC319A985734F985F78AFA26841F73E39205A@shsmsx102.ccr.corp.intel.com/\">"))
         #expect(reply.text.contains("prev parent</a>") || reply.text.contains(">parent</a>"))
         #expect(reply.text.contains("<span class=\"q\">"))
     }
@@ -65,7 +70,8 @@ let root = "20200103184044.73568-1-dverkamp@chromium.org"
     @Test func ghostsAreMarked() async throws {
         let r = try await fx.get("/test/20200214163827.1606668-1-jean-philippe@linaro.org/")
         #expect(r.status == .ok)
-        #expect(r.text.contains("[not found] ` &lt;<a href=\"../20200219111604.GH1961@8bytes.org/\">20200219111604.GH1961@8bytes.org</a>&gt;"))
+        #expect(
+            r.text.contains("[not found] ` &lt;<a href=\"../20200219111604.GH1961@8bytes.org/\">20200219111604.GH1961@8bytes.org</a>&gt;"))
         #expect(r.text.contains("[this message]"))
         let t = try await fx.get("/test/20200214163827.1606668-1-jean-philippe@linaro.org/t/")
         #expect(t.text.contains("[parent not found: &lt;"))
@@ -127,12 +133,17 @@ let root = "20200103184044.73568-1-dverkamp@chromium.org"
         #expect(String(decoding: mbox, as: UTF8.self).components(separatedBy: "From mboxrd@z").count - 1 == 5)
         let all = try await fx.get("/test/all.mbox.gz")
         let allText = String(decoding: try gunzip(all.bytes), as: UTF8.self)
-        #expect(allText.components(separatedBy: "From mboxrd@z Thu Jan  1 00:00:00 1970\n").count - 1 == (try fx.main.inbox.index.stats().messages))
+        #expect(
+            allText.components(separatedBy: "From mboxrd@z Thu Jan  1 00:00:00 1970\n").count - 1
+                == (try fx.main.inbox.index.stats().messages))
     }
 
     final class XMLCheck: NSObject, XMLParserDelegate {
         var entries = 0
-        func parser(_ parser: XMLParser, didStartElement e: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        func parser(
+            _ parser: XMLParser, didStartElement e: String, namespaceURI: String?, qualifiedName: String?,
+            attributes: [String: String] = [:]
+        ) {
             if e == "entry" { entries += 1 }
         }
     }

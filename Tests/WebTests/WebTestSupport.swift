@@ -23,7 +23,8 @@ final class WebFixture: @unchecked Sendable {
         try main.importFiles(Fixtures.corpusFiles.map(Fixtures.corpusPath) + Fixtures.syntheticFiles.map(Fixtures.syntheticPath))
         other = try TemporaryInbox(name: "other", address: "other@example.org")
         var changed = String(decoding: Fixtures.corpus("029-cover-letter-0-4.eml"), as: UTF8.self)
-        changed = changed.replacingOccurrences(of: "\n\n", with: "\n\nA line only the second copy has.\n\n", options: [], range: changed.range(of: "\n\n"))
+        changed = changed.replacingOccurrences(
+            of: "\n\n", with: "\n\nA line only the second copy has.\n\n", options: [], range: changed.range(of: "\n\n"))
         try other.importBytes([Fixtures.corpus("028-patch-single.eml"), Array(changed.utf8)])
         site = Site(inboxes: [main.inbox, other.inbox], threads: 4)
     }

@@ -26,7 +26,9 @@ enum Atom {
     static func feed(scope: Scope, docs: [Doc], title: String, selfHref: String, id: String, base: String) throws -> Reply {
         guard !docs.isEmpty else { return .notFoundPlain("No feed found for thread\n") }
         var w = HTMLWriter(capacity: 65536)
-        w.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xmlns:thr=\"http://purl.org/syndication/thread/1.0\">")
+        w.raw(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xmlns:thr=\"http://purl.org/syndication/thread/1.0\">"
+        )
         titleTag(title, into: &w)
         w.raw("<link rel=\"alternate\" type=\"text/html\" href=\"")
         w.attr(base)

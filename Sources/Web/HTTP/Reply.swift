@@ -66,7 +66,10 @@ extension Site {
         if let etag = reply.etag {
             let tag = "\"" + etag + "\""
             fields[.eTag] = tag
-            if let inm = request.headers[.ifNoneMatch], inm.split(separator: ",").contains(where: { $0.trimmingCharacters(in: " ") == tag || $0.trimmingCharacters(in: " ") == "*" }) {
+            if let inm = request.headers[.ifNoneMatch],
+                inm.split(separator: ",").contains(where: { $0.trimmingCharacters(in: " ") == tag || $0.trimmingCharacters(in: " ") == "*" }
+                )
+            {
                 var f304 = HTTPFields()
                 f304[.eTag] = tag
                 return Response(status: .notModified, headers: f304, body: ResponseBody())

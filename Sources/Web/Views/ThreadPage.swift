@@ -36,7 +36,8 @@ enum ThreadPage {
             if nested {
                 order = Array(model.entries.indices)
             } else {
-                let pos = Dictionary(model.entries.indices.compactMap { i in model.entries[i].doc.map { ($0.key, i) } }, uniquingKeysWith: { a, _ in a })
+                let pos = Dictionary(
+                    model.entries.indices.compactMap { i in model.entries[i].doc.map { ($0.key, i) } }, uniquingKeysWith: { a, _ in a })
                 order = model.thread.all.compactMap { pos[$0.key] }
             }
             ids = model.entries.map { URLs.anchor($0.node.mid) }
@@ -64,7 +65,9 @@ enum ThreadPage {
             if step == -1 {
                 var w = HTMLWriter()
                 let title = model.thread.seed.row.subject
-                Layout.start(&w, title: title.isEmpty ? "(no subject)" : title, scope: scope, upfx: "../../", titleHref: "../../?t=" + URLs.compactTime(model.thread.maxTs))
+                Layout.start(
+                    &w, title: title.isEmpty ? "(no subject)" : title, scope: scope, upfx: "../../",
+                    titleHref: "../../?t=" + URLs.compactTime(model.thread.maxTs))
                 return w.bytes
             }
             if step < order.count {
@@ -125,55 +128,58 @@ enum ThreadPage {
             }
             indexLite(i, into: &w)
             let key = "e|\(nested)|\(d.inboxIndex)|\(d.row.blob)|\(nr)|" + d.mid
-            w.append(bytes: try scope.cached(key) {
-                let m = Message.parse(try d.inbox.raw(d.row))
-                let known = try scope.known(MessageBody.candidates(m))
-                var w = HTMLWriter(capacity: 8192)
-                w.raw("From: ")
-                w.text(m.from.map(\.displayName).joined(separator: ", "))
-                w.raw(" @ " + URLs.shortTime(d.row.ds) + " UTC (<a href=\"")
-                w.attr(mhref)
-                w.raw("\">permalink</a> / <a href=\"")
-                w.attr(mhref + "raw")
-                w.raw("\">raw</a>)\n")
-                let to = m.to.map(shortName).joined(separator: ", ")
-                let cc = m.cc.map(shortName).joined(separator: ", ")
-                if to.count + cc.count > 72 {
-                    if !to.isEmpty {
+            w.append(
+                bytes: try scope.cached(key) {
+                    let m = Message.parse(try d.inbox.raw(d.row))
+                    let known = try scope.known(MessageBody.candidates(m))
+                    var w = HTMLWriter(capacity: 8192)
+                    w.raw("From: ")
+                    w.text(m.from.map(\.displayName).joined(separator: ", "))
+                    w.raw(" @ " + URLs.shortTime(d.row.ds) + " UTC (<a href=\"")
+                    w.attr(mhref)
+                    w.raw("\">permalink</a> / <a href=\"")
+                    w.attr(mhref + "raw")
+                    w.raw("\">raw</a>)\n")
+                    let to = m.to.map(shortName).joined(separator: ", ")
+                    let cc = m.cc.map(shortName).joined(separator: ", ")
+                    if to.count + cc.count > 72 {
+                        if !to.isEmpty {
+                            w.raw("  To: ")
+                            w.text(to)
+                            w.raw("\n")
+                        }
+                        if !cc.isEmpty {
+                            w.raw("  Cc: ")
+                            w.text(cc)
+                            w.raw("\n")
+                        }
+                    } else if !to.isEmpty || !cc.isEmpty {
                         w.raw("  To: ")
                         w.text(to)
+                        if !cc.isEmpty {
+                            w.raw("; <b>+Cc:</b> ")
+                            w.text(cc)
+                        }
                         w.raw("\n")
-                    }
-                    if !cc.isEmpty {
-                        w.raw("  Cc: ")
-                        w.text(cc)
-                        w.raw("\n")
-                    }
-                } else if !to.isEmpty || !cc.isEmpty {
-                    w.raw("  To: ")
-                    w.text(to)
-                    if !cc.isEmpty {
-                        w.raw("; <b>+Cc:</b> ")
-                        w.text(cc)
                     }
                     w.raw("\n")
-                }
-                w.raw("\n")
-                MessageBody(attachmentPrefix: mhref, midPrefix: "../../", known: known).render(m, into: &w)
-                w.raw("\n<a href=#m" + id + " id=e" + id + ">^</a> <a href=\"")
-                w.attr(mhref)
-                w.raw("\">permalink</a> <a href=\"")
-                w.attr(mhref + "raw")
-                w.raw("\">raw</a> <a href=\"")
-                w.attr(mhref + "#R")
-                w.raw("\">reply</a>\t[<a href=\"")
-                w.attr(mhref + "T/#u")
-                w.raw(nested ? "\">flat</a>|<a href=\"" : "\"><b>flat</b></a>|<a href=\"")
-                w.attr(mhref + "t/#u")
-                w.raw(nested ? "\"><b>nested</b></a>] " : "\">nested</a>] ")
-                w.raw("<a href=#r" + id + ">" + (nr == 1 ? "only message in thread" : "\(nr)+ messages in thread") + "</a></pre></article>")
-                return w.bytes
-            })
+                    MessageBody(attachmentPrefix: mhref, midPrefix: "../../", known: known).render(m, into: &w)
+                    w.raw("\n<a href=#m" + id + " id=e" + id + ">^</a> <a href=\"")
+                    w.attr(mhref)
+                    w.raw("\">permalink</a> <a href=\"")
+                    w.attr(mhref + "raw")
+                    w.raw("\">raw</a> <a href=\"")
+                    w.attr(mhref + "#R")
+                    w.raw("\">reply</a>\t[<a href=\"")
+                    w.attr(mhref + "T/#u")
+                    w.raw(nested ? "\">flat</a>|<a href=\"" : "\"><b>flat</b></a>|<a href=\"")
+                    w.attr(mhref + "t/#u")
+                    w.raw(nested ? "\"><b>nested</b></a>] " : "\">nested</a>] ")
+                    w.raw(
+                        "<a href=#r" + id + ">" + (nr == 1 ? "only message in thread" : "\(nr)+ messages in thread")
+                            + "</a></pre></article>")
+                    return w.bytes
+                })
         }
 
         /// Names as public-inbox's thread pages show them: the name, else the address's local part.
