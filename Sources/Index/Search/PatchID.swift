@@ -81,42 +81,6 @@ public enum PatchID {
         }
     }
 
-    /// Leading digits of `s` as atoi would read them, and how many there were.
-    private static func number(_ s: ArraySlice<UInt8>) -> (Int, Int) {
-        var n = 0
-        var count = 0
-        for c in s {
-            guard c >= 0x30 && c <= 0x39 else { break }
-            n = n &* 10 &+ Int(c - 0x30)
-            count += 1
-        }
-        return (n, count)
-    }
-
-    /// git's scan_hunk_header: sets the old and new line counts of `@@ -a,b +c,d @@`.
-    private static func scanHunkHeader(_ line: ArraySlice<UInt8>, _ before: inout Int, _ after: inout Int) {
-        var q = line.dropFirst(4)
-        var (v, n) = number(q)
-        if q.dropFirst(n).first == UInt8(ascii: ",") {
-            q = q.dropFirst(n + 1)
-            (v, n) = number(q)
-            before = v
-        } else {
-            before = 1
-        }
-        let rest = q.dropFirst(n)
-        guard n > 0, rest.first == UInt8(ascii: " "), rest.dropFirst().first == UInt8(ascii: "+") else { return }
-        var r = rest.dropFirst(2)
-        (v, n) = number(r)
-        if r.dropFirst(n).first == UInt8(ascii: ",") {
-            r = r.dropFirst(n + 1)
-            (v, _) = number(r)
-            after = v
-        } else {
-            after = 1
-        }
-    }
-
     /// git's get_one_patchid (stable, not verbatim): reads lines from `next` on; returns the
     /// hashed length (0: no patch) and the id.
     private static func onePatch(_ lines: [ArraySlice<UInt8>], _ next: inout Int) -> (Int, [UInt8]) {
@@ -153,7 +117,11 @@ public enum PatchID {
             }
             if before == 0 && after == 0 {
                 if starts(line, "@@ -") {
-                    scanHunkHeader(line, &before, &after)
+                    // git's scan_hunk_header: the old and new line counts of `@@ -a,b +c,d @@`
+                    if let (b, a) = BodyLines.hunkCounts(Substring(decoding: line, as: UTF8.self)) {
+                        before = b
+                        after = a
+                    }
                     continue
                 }
                 if !starts(line, "diff ") { break }
