@@ -16,20 +16,6 @@ extension ArchiveIndex {
         public var count: Int { strict.count + loose.count }
     }
 
-    /// `OverviewRow.columns` qualified with `over.` (for joins with `msgid`, which also has `mid`).
-    static let overColumns = OverviewRow.columns.split(separator: ",").map { "over." + $0.trimmingCharacters(in: .whitespaces) }
-        .joined(separator: ", ")
-
-    /// Every message stored under `mid`, in article order. (`messages(mid:)` has an ambiguous
-    /// `mid` column in its join; this is the same query, qualified.)
-    public func rows(mid: String) throws -> [OverviewRow] {
-        try read { db in
-            try OverviewRow.fetchAll(
-                db, sql: "SELECT \(Self.overColumns) FROM msgid JOIN over ON over.num=msgid.num WHERE msgid.mid=? ORDER BY over.num",
-                arguments: [mid])
-        }
-    }
-
     /// The thread of the lowest-numbered message stored under `mid`, nil if there is none.
     public func threadRows(mid: String, limit: Int = 1000) throws -> ThreadRows? {
         try read { db in
@@ -37,7 +23,7 @@ extension ArchiveIndex {
                 let seed = try OverviewRow.fetchOne(
                     db,
                     sql:
-                        "SELECT \(Self.overColumns) FROM msgid JOIN over ON over.num=msgid.num WHERE msgid.mid=? ORDER BY over.num LIMIT 1",
+                        "SELECT \(OverviewRow.qualifiedColumns) FROM msgid JOIN over ON over.num=msgid.num WHERE msgid.mid=? ORDER BY over.num LIMIT 1",
                     arguments: [mid])
             else { return nil }
             let strict = try OverviewRow.fetchAll(

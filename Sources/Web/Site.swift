@@ -78,7 +78,7 @@ public final class Scope: Sendable {
         var out: [Doc] = []
         var seenHashes: [[UInt8]] = []
         for (i, ib) in inboxes.enumerated() {
-            for r in try ib.index.rows(mid: mid) {
+            for r in try ib.index.messages(mid: mid) {
                 if isAll {
                     let h = try ib.index.contentHash(num: r.num) ?? []
                     if seenHashes.contains(h) { continue }

@@ -106,7 +106,7 @@ let root = "20200103184044.73568-1-dverkamp@chromium.org"
         #expect(r.headers[.contentType] == "text/plain; charset=us-ascii")
         #expect(r.headers[.contentDisposition] == "inline; filename=PATCH-v2-1-2-virtio-balloon-initialize-all-vq-callbacks.txt")
         #expect(r.text.hasPrefix("From mboxrd@z Thu Jan  1 00:00:00 1970\n"))
-        let row = try #require(try fx.main.inbox.index.rows(mid: root).first)
+        let row = try #require(try fx.main.inbox.index.messages(mid: root).first)
         #expect(r.bytes == Mbox.entry(try fx.main.inbox.raw(row)))
         let missing = try await fx.get("/test/nope@nowhere/raw")
         #expect(missing.status == .notFound)
@@ -213,7 +213,7 @@ let root = "20200103184044.73568-1-dverkamp@chromium.org"
         let mid = "20190907020028.1001029B8@mail.linuxfoundation.org"
         let page = try await fx.get("/test/\(mid)/")
         #expect(page.text.contains("[-- Attachment #"))
-        let m = Message.parse(try fx.main.inbox.raw(try #require(try fx.main.inbox.index.rows(mid: mid).first)))
+        let m = Message.parse(try fx.main.inbox.raw(try #require(try fx.main.inbox.index.messages(mid: mid).first)))
         let html = try #require(m.parts.first { $0.contentType == "text/html" })
         let r = try await fx.get("/test/\(mid)/\(html.index)-a.bin")
         #expect(r.status == .ok)
@@ -224,7 +224,7 @@ let root = "20200103184044.73568-1-dverkamp@chromium.org"
         #expect(missing.status == .notFound)
         // a binary attachment downloads
         let kb = "201907230131.wUPWMhl5%lkp@intel.com"
-        let km = Message.parse(try fx.main.inbox.raw(try #require(try fx.main.inbox.index.rows(mid: kb).first)))
+        let km = Message.parse(try fx.main.inbox.raw(try #require(try fx.main.inbox.index.messages(mid: kb).first)))
         let bin = try #require(km.parts.first { !$0.contentType.hasPrefix("text/") })
         let br = try await fx.get("/test/\(URLs.mid(kb))/\(bin.index)-config.gz")
         #expect(br.headers[.contentType] == "application/octet-stream")
