@@ -5,20 +5,7 @@ import Mail
 public enum SubjectPath {
     /// Trims, collapses whitespace, drops trailing dots and one leading `re: `.
     public static func normalized(_ subject: String) -> String {
-        var s = subject.trimmingASCIIWhitespace()
-        // collapse whitespace runs
-        var collapsed = ""
-        var lastSpace = false
-        for ch in s {
-            if ch == " " || ch == "\t" || ch == "\n" || ch == "\r" {
-                if !lastSpace { collapsed.append(" ") }
-                lastSpace = true
-            } else {
-                collapsed.append(ch)
-                lastSpace = false
-            }
-        }
-        s = collapsed
+        var s = HeaderText.collapseWhitespace(subject)
         while s.hasSuffix(".") { s.removeLast() }
         if s.count >= 4, s.prefix(3).lowercased() == "re:" {
             let rest = s.dropFirst(3)

@@ -156,7 +156,8 @@ public enum HeaderText {
         return collapseWhitespace(String(cString: p))
     }
 
-    static func collapseWhitespace(_ s: String) -> String {
+    /// Runs of spaces, tabs and line breaks as one space, none at either end.
+    public static func collapseWhitespace(_ s: String) -> String {
         var out = String.UnicodeScalarView()
         var lastSpace = false
         for c in s.unicodeScalars {

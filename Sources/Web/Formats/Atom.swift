@@ -65,27 +65,9 @@ enum Atom {
     }
 
     static func titleTag(_ s: String, into w: inout HTMLWriter) {
-        let t = HeaderTextCollapse.collapse(s)
+        let t = HeaderText.collapseWhitespace(s)
         w.raw("<title>")
         w.text(t)
         w.raw("</title>")
-    }
-}
-
-enum HeaderTextCollapse {
-    /// Tabs, newlines and runs of spaces become one space.
-    static func collapse(_ s: String) -> String {
-        var out = ""
-        var space = false
-        for c in s {
-            if c == " " || c == "\t" || c == "\n" || c == "\r" {
-                if !space { out.append(" ") }
-                space = true
-            } else {
-                out.append(c)
-                space = false
-            }
-        }
-        return out
     }
 }
