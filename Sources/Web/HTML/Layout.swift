@@ -3,7 +3,7 @@
 enum Layout {
     /// Starts a page of `scope`. `upfx` leads from the page to the scope root (`../` …);
     /// `titleHref` is where the inbox title links (nil: the scope root).
-    static func start(_ w: inout HTMLWriter, title: String, scope: Scope, upfx: String, titleHref: String? = nil) {
+    static func start(_ w: inout HTMLWriter, title: String, scope: Scope, upfx: String, titleHref: String? = nil, query: String = "") {
         w.raw(
             "<!DOCTYPE html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\"><title>"
         )
@@ -22,7 +22,11 @@ enum Layout {
         w.attr(upfx + "_/text/mirror/")
         w.raw("\">mirror</a> / <a href=\"")
         w.attr(upfx + "new.atom")
-        w.raw("\">Atom feed</a></nav></header><main>")
+        w.raw("\">Atom feed</a></nav><form class=search action=\"")
+        w.attr(upfx.isEmpty ? "./" : upfx)
+        w.raw("\"><input name=q type=search size=40 value=\"")
+        w.attr(query)
+        w.raw("\"><input type=submit value=search></form></header><main>")
     }
 
     static func end(_ w: inout HTMLWriter, scope: Scope, upfx: String) {

@@ -16,10 +16,39 @@ public struct WebResponder: HTTPResponder {
         switch request.method {
         case .get, .head: break
         case .post:
+            let pairs = SearchParams.decode(request.uri.query ?? "")
+            var scopeName: String?
+            var mid: String?
             switch route {
-            case .topics, .message:
-                return try await site.response(.text("search not available yet\n", status: .notImplemented), for: request)
+            case .topics(let s): scopeName = s
+            case .message(let s, let m):
+                scopeName = s
+                mid = m
             default: break
+            }
+            if let scopeName, let sc = site.scope(named: Substring(scopeName)) {
+                guard var p = SearchParams(pairs) else { return try await site.response(.notFoundPlain(), for: request) }
+                // public-inbox: a body starting `x=` with anything but 0 asks for whole threads
+                let body = try await request.body.collect(upTo: 4096)
+                let head = Array(body.readableBytesView.prefix(3))
+                if head.count == 3 && head[0] == UInt8(ascii: "x") && head[1] == UInt8(ascii: "=") && head[2] != UInt8(ascii: "0") {
+                    p.threads = true
+                }
+                let params = p
+                let threadMid = mid
+                let reply: Reply
+                do {
+                    if params.x == "m" {
+                        reply = try await site.blocking { try SearchPage.mbox(scope: sc, params: params, mid: threadMid) }
+                    } else {
+                        let host = request.head.authority
+                        reply = try await site.blocking { try SearchPage.render(scope: sc, params: params, host: host) }
+                    }
+                } catch {
+                    context.logger.error("\(request.uri.path): \(error)")
+                    reply = Reply.text("Internal error\n", status: .internalServerError)
+                }
+                return try await site.response(reply, for: request)
             }
             fallthrough
         default:
@@ -48,6 +77,9 @@ public struct WebResponder: HTTPResponder {
             return try await site.blocking { Reply.html(try InboxList.render(site: site)) }
         case .topics(let s):
             let sc = scope(s)
+            if let p = SearchParams(SearchParams.decode(request.uri.query ?? "")), p.q.contains(where: { !$0.isWhitespace }) {
+                return try await site.blocking { try SearchPage.render(scope: sc, params: p, host: host) }
+            }
             let etag = site.generation(sc) + "t" + (t.map(String.init) ?? "")
             return try await site.blocking {
                 var status = HTTPResponse.Status.ok

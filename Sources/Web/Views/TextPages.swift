@@ -37,7 +37,48 @@ enum TextPages {
                 and mailto:). Quoted text, diffs and links are marked up; nothing on
                 these pages runs scripts.
 
-                Search is not available yet.
+                search
+                ------
+
+                  \(base)?q=QUERY          search; newest first. Also: o=OFFSET, l=LIMIT
+                                           (at most 200), r (relevance order), t (one
+                                           result per thread), x=A (Atom feed)
+                  POST \(base)?q=QUERY&x=m the results as a gzipped mboxrd; with t=1 (or
+                                           a body of x=1) every hit's whole thread
+                  POST \(base)MID/?q=QUERY&x=m  search within the thread of MID
+
+                The query language is public-inbox's (Xapian-like). Bare words and
+                "quoted phrases" match the Message-ID, subject, sender, body, attachment
+                names and diffs; matching ignores case and stems English words. Combine
+                with AND, OR, NOT, +word, -word and parentheses; word* matches a prefix.
+
+                Prefixes:
+
+                  s:       subject                   f:       From
+                  t:       To                        c:       Cc
+                  tc:      To and Cc                 a:       To, Cc and From
+                  l:       List-Id                   m:       Message-ID
+                  b:       body, quotes included     nq:      body without quoted text
+                  q:       quoted text               bs:      subject and body
+                  n:       attachment file name      dfn:     file name in a diff
+                  dfa:     removed lines of a diff   dfb:     added lines of a diff
+                  dfhh:    diff hunk header          dfctx:   diff context lines
+                  dfpre:   blob id before (7+ hex)   dfpost:  blob id after (7+ hex)
+                  dfblob:  either blob id            patchid: git patch-id --stable
+                  d:       date: YYYYMMDD or YYYY-MM-DD, ranges A..B, A.. and ..B, and
+                           git approxidate forms such as last.week.. or 2.days.ago..
+                  dt:      date and time: YYYYMMDDhhmmss ranges
+                  rt:      received time: Unix seconds or approxidate, ranges as d:
+
+                Examples:
+
+                  s:virtio AND d:2020-01-01..2020-02-01
+                  f:torvalds "merge window"
+                  dfn:Makefile AND dfb:CONFIG_FOO
+                  patchid:0123456789abcdef0123456789abcdef01234567
+
+                A malformed query is answered with 400 and what is wrong with it; a
+                query without hits with 404 "No results found".
 
                 contact
                 -------

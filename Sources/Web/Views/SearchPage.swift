@@ -1,0 +1,359 @@
+import Foundation
+import HTTPTypes
+import Index
+import Mail
+import Store
+
+/// The parameters of a search request (`?q=&o=&l=&r=&t=&x=`), as public-inbox's SearchQuery.
+struct SearchParams: Sendable {
+    static let maxLimit = 200
+
+    var q: String
+    var offset = 0
+    var limit = maxLimit
+    var relevance = false
+    var threads = false
+    /// `x=`: "" (summary), "t" (nested), "A" (Atom), "m" (mbox).
+    var x = ""
+
+    init(q: String) { self.q = q }
+
+    init?(_ params: [(String, String)]) {
+        guard let q = params.last(where: { $0.0 == "q" })?.1 else { return nil }
+        self.q = q
+        for (k, v) in params {
+            switch k {
+            case "o": offset = max(0, Int(v) ?? 0)
+            case "l": limit = min(Self.maxLimit, max(1, Int(v) ?? Self.maxLimit))
+            case "r": relevance = !v.isEmpty && v != "0"
+            case "t": threads = !v.isEmpty && v != "0"
+            case "x": x = v
+            default: break
+            }
+        }
+    }
+
+    /// The query string for a link to these results with `change` applied.
+    func href(_ change: (inout SearchParams) -> Void) -> String {
+        var p = self
+        change(&p)
+        var parts = ["q=" + Self.escape(p.q)]
+        if p.offset > 0 { parts.append("o=\(p.offset)") }
+        if p.limit != Self.maxLimit { parts.append("l=\(p.limit)") }
+        if p.relevance { parts.append("r") }
+        if p.threads { parts.append("t") }
+        if !p.x.isEmpty { parts.append("x=" + Self.escape(p.x)) }
+        return "?" + parts.joined(separator: "&")
+    }
+
+    static func escape(_ s: String) -> String {
+        var out = ""
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"), UInt8(ascii: ":"):
+                out.append(Character(UnicodeScalar(b)))
+            case UInt8(ascii: " "): out.append("+")
+            default: out += String(format: "%%%02X", b)
+            }
+        }
+        return out
+    }
+
+    /// Decodes `application/x-www-form-urlencoded` pairs (`+` is a space).
+    static func decode(_ query: String) -> [(String, String)] {
+        query.split(whereSeparator: { $0 == "&" || $0 == ";" }).map { pair in
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func d(_ s: Substring) -> String {
+                let plus = s.replacingOccurrences(of: "+", with: " ")
+                return plus.removingPercentEncoding ?? plus
+            }
+            return (d(kv[0]), kv.count > 1 ? d(kv[1]) : "")
+        }
+    }
+}
+
+extension Scope {
+    /// Hits over every inbox of the scope, merged newest first (by rank within one inbox).
+    struct SearchHits {
+        var total: Int
+        var docs: [Doc]
+    }
+
+    func search(_ query: SearchQuery, offset: Int, limit: Int, relevance: Bool, threads: Bool) throws -> SearchHits {
+        let order: SearchOrder = relevance ? .relevance : .date
+        if inboxes.count == 1 {
+            let r = try inboxes[0].index.search(query, offset: offset, limit: limit, order: order, collapseThreads: threads)
+            return SearchHits(total: r.total, docs: r.rows.map { doc($0, 0) })
+        }
+        var total = 0
+        var all: [Doc] = []
+        for (i, ib) in inboxes.enumerated() {
+            let r = try ib.index.search(query, offset: 0, limit: offset + limit, order: order, collapseThreads: threads)
+            total += r.total
+            all += r.rows.map { doc($0, i) }
+        }
+        if !relevance { all.sort { ($0.row.ts, $0.key) > ($1.row.ts, $1.key) } }
+        return SearchHits(total: total, docs: Array(all.dropFirst(offset).prefix(limit)))
+    }
+
+    /// (inbox index, article number) of every hit, for mbox downloads; `mid` limits the search
+    /// to that message's thread.
+    func searchArticles(_ query: SearchQuery, expand: Bool, mid: String?) throws -> [(Int, Int64)] {
+        var out: [(Int, Int64)] = []
+        for (i, ib) in inboxes.enumerated() {
+            var tid: Int64?
+            if let mid {
+                guard let t = try ib.index.threadRows(mid: mid, limit: 1) else { continue }
+                tid = t.seed.tid
+            }
+            out += try ib.index.searchArticles(query, expandThreads: expand, thread: tid).map { (i, $0) }
+        }
+        return out
+    }
+}
+
+/// `/INBOX/?q=`: search results as HTML (`x=A`: Atom), and `POST …?x=m`: as gzipped mboxrd.
+enum SearchPage {
+    static func parse(_ q: String) -> Result<SearchQuery, SearchQuery.ParseError> {
+        do {
+            return .success(try SearchQuery.parse(q, now: Int64(Date().timeIntervalSince1970)))
+        } catch let e as SearchQuery.ParseError {
+            return .failure(e)
+        } catch {
+            return .failure(SearchQuery.ParseError("\(error)"))
+        }
+    }
+
+    static func render(scope: Scope, params p: SearchParams, host: String?, upfx: String = "") throws -> Reply {
+        let query: SearchQuery
+        switch parse(p.q) {
+        case .success(let q): query = q
+        case .failure(let e):
+            if p.x == "A" { return .text("Bad query: " + e.message + "\n", status: .badRequest) }
+            return page(scope: scope, params: p, upfx: upfx, status: .badRequest) { w in
+                w.raw("<pre>Bad query: ")
+                w.text(e.message)
+                w.raw("</pre>")
+            }
+        }
+        let hits = try scope.search(query, offset: p.offset, limit: p.limit, relevance: p.relevance, threads: p.threads)
+        if hits.docs.isEmpty {
+            if p.x == "A" { return .notFoundPlain("No results found\n") }
+            return page(scope: scope, params: p, upfx: upfx, status: .notFound) { w in
+                w.raw("<pre>[No results found]")
+                if p.offset > 0 { w.raw(" <a href=\"" + HTML.attribute(p.href { $0.offset = 0 }) + "\">first page</a>") }
+                w.raw("</pre>")
+            }
+        }
+        if p.x == "A" {
+            let base = scope.baseURL(host: host)
+            return try Atom.feed(
+                scope: scope, docs: hits.docs, title: "search results for " + p.q, selfHref: base + p.href { $0.x = "A" },
+                id: URLs.uuid("q\n" + p.q), base: base)
+        }
+        let terms = query.highlightTerms
+        return page(scope: scope, params: p, upfx: upfx, status: .ok) { w in
+            w.raw("<pre>Search results ordered by [")
+            if p.relevance {
+                w.raw("<a href=\"" + HTML.attribute(p.href { $0.relevance = false }) + "\">date</a>|<b>relevance</b>]")
+            } else {
+                w.raw("<b>date</b>|<a href=\"" + HTML.attribute(p.href { $0.relevance = true }) + "\">relevance</a>]")
+            }
+            w.raw("  view[")
+            w.raw(
+                p.threads
+                    ? "<a href=\"" + HTML.attribute(p.href { $0.threads = false }) + "\">messages</a>|<b>threads</b>"
+                    : "<b>messages</b>|<a href=\"" + HTML.attribute(p.href { $0.threads = true }) + "\">threads</a>")
+            w.raw("|<a href=\"" + HTML.attribute(p.href { $0.x = "A" }) + "\">Atom feed</a>]\n")
+            let last = p.offset + hits.docs.count
+            w.raw("Results \(p.offset + 1)-\(last) of \(hits.total == last && p.offset == 0 ? "" : "~")\(hits.total)")
+            w.raw("</pre><form method=post action=\"" + HTML.attribute(p.href { $0.x = "m" }) + "\">")
+            w.raw(
+                "<pre><input type=submit value=\"download mbox.gz: \"><label><input type=radio name=x value=0 checked>results only</label>")
+            w.raw(" <label><input type=radio name=x value=1>full threads</label></pre></form><hr><pre class=results>")
+            for (i, d) in hits.docs.enumerated() {
+                w.raw("\(p.offset + i + 1). <b><a href=\"")
+                w.attr(upfx + URLs.mid(d.mid) + "/")
+                w.raw("\">")
+                w.text(d.row.subject.isEmpty ? "(no subject)" : d.row.subject)
+                w.raw("</a></b>\n    - by ")
+                w.text(d.row.fromName.isEmpty ? d.row.fromAddr : d.row.fromName)
+                w.raw(" @ " + URLs.shortTime(d.row.ds) + " UTC")
+                if scope.isAll {
+                    w.raw(" [")
+                    w.text(d.inbox.name)
+                    w.raw("]")
+                }
+                w.raw("\n")
+                if let raw = try? d.inbox.raw(d.row) {
+                    for line in snippet(Message.parse(raw).bodyText, terms: terms) {
+                        w.raw("      ")
+                        highlight(line, terms: terms, into: &w)
+                        w.raw("\n")
+                    }
+                }
+                w.raw("\n")
+            }
+            w.raw("</pre><hr><pre>")
+            var nav: [String] = []
+            if last < hits.total {
+                nav.append("<a href=\"" + HTML.attribute(p.href { $0.offset = last }) + "\" rel=next>next</a>")
+            }
+            if p.offset > 0 {
+                nav.append("<a href=\"" + HTML.attribute(p.href { $0.offset = max(0, p.offset - p.limit) }) + "\" rel=prev>prev</a>")
+            }
+            w.raw(nav.joined(separator: " | "))
+            w.raw("</pre>")
+        }
+    }
+
+    static func page(scope: Scope, params p: SearchParams, upfx: String, status: HTTPResponse.Status, _ body: (inout HTMLWriter) -> Void)
+        -> Reply
+    {
+        var w = HTMLWriter(capacity: 65536)
+        Layout.start(&w, title: p.q + " - search results", scope: scope, upfx: upfx, query: p.q)
+        body(&w)
+        Layout.end(&w, scope: scope, upfx: upfx)
+        var r = Reply.html(w.bytes)
+        r.status = status
+        return r
+    }
+
+    /// Up to three lines of `text` around the hits (or its first lines when only headers hit).
+    static func snippet(_ text: String, terms: [String]) -> [String] {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: true).map {
+            $0.trimmingCharacters(in: .whitespacesAndNewlines)
+        }.filter { !$0.isEmpty }
+        let needles = SearchPage.needles(terms)
+        var out: [String] = []
+        for l in lines where out.count < 3 {
+            if !matches(Array(l.utf8), needles).isEmpty { out.append(trim(l, needles)) }
+        }
+        if out.isEmpty {
+            for l in lines where out.count < 2 && !l.hasPrefix(">") { out.append(trim(l, needles)) }
+        }
+        return out
+    }
+
+    /// A line cut to about 160 characters around its first hit.
+    static func trim(_ line: String, _ needles: [[UInt8]]) -> String {
+        let chars = Array(line)
+        guard chars.count > 160 else { return line }
+        var start = 0
+        if let first = matches(Array(line.utf8), needles).first {
+            let prefix = String(decoding: Array(line.utf8)[..<first.0], as: UTF8.self)
+            start = max(0, prefix.count - 60)
+        }
+        let end = min(chars.count, start + 160)
+        return (start > 0 ? "…" : "") + String(chars[start..<end]) + (end < chars.count ? "…" : "")
+    }
+
+    /// The words of the highlight terms, lower-cased (a phrase gives each of its words).
+    static func needles(_ terms: [String]) -> [[UInt8]] {
+        var out: [[UInt8]] = []
+        for t in terms {
+            for w in Array(t.lowercased().utf8).split(whereSeparator: { !isWord($0) }) where !out.contains(Array(w)) {
+                out.append(Array(w))
+            }
+        }
+        return out
+    }
+
+    static func isWord(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F || b >= 0x80
+    }
+
+    /// Byte ranges of the words in `s` that start with one of `needles` (ASCII case-folded).
+    static func matches(_ s: [UInt8], _ needles: [[UInt8]]) -> [(Int, Int)] {
+        var out: [(Int, Int)] = []
+        var i = 0
+        let n = s.count
+        while i < n {
+            if !isWord(s[i]) || (i > 0 && isWord(s[i - 1])) {
+                i += 1
+                continue
+            }
+            var hit = false
+            for nd in needles where i + nd.count <= n {
+                var ok = true
+                for k in 0..<nd.count {
+                    var c = s[i + k]
+                    if c >= 0x41 && c <= 0x5A { c += 0x20 }
+                    if c != nd[k] {
+                        ok = false
+                        break
+                    }
+                }
+                if ok {
+                    hit = true
+                    break
+                }
+            }
+            var j = i
+            while j < n && isWord(s[j]) { j += 1 }
+            if j == i { j = i + 1 }
+            if hit { out.append((i, j)) }
+            i = j
+        }
+        return out
+    }
+
+    /// `line`, escaped, with the words that match `terms` in `<mark>`.
+    static func highlight(_ line: String, terms: [String], into w: inout HTMLWriter) {
+        let bytes = Array(line.utf8)
+        let needles = SearchPage.needles(terms)
+        var pos = 0
+        for (a, b) in matches(bytes, needles) {
+            w.text(String(decoding: bytes[pos..<a], as: UTF8.self))
+            w.raw("<mark>")
+            w.text(String(decoding: bytes[a..<b], as: UTF8.self))
+            w.raw("</mark>")
+            pos = b
+        }
+        w.text(String(decoding: bytes[pos...], as: UTF8.self))
+    }
+
+    /// `POST …?q=&x=m`: the hits (with `t=1`, their whole threads) as gzipped mboxrd, streamed.
+    static func mbox(scope: Scope, params p: SearchParams, mid: String?) throws -> Reply {
+        let query: SearchQuery
+        switch parse(p.q) {
+        case .success(let q): query = q
+        case .failure(let e): return .text("Bad query: " + e.message + "\n", status: .badRequest)
+        }
+        let ids = try scope.searchArticles(query, expand: p.threads, mid: mid)
+        if ids.isEmpty { return .text("No results found\n", status: .notFound, type: "text/plain") }
+        let fn = URLs.filename(fromSubject: (p.threads ? "results-thread-" : "results-") + p.q) ?? "results"
+        var r = Reply(contentType: "application/gzip", body: .stream(ArticleStream(scope: scope, ids: ids)))
+        r.headers = [(.contentDisposition, "inline; filename=\(fn).mbox.gz")]
+        r.gzipBody = true
+        return r
+    }
+
+    /// Streams the messages of a list of (inbox, article) pairs.
+    final class ArticleStream: ChunkSource, @unchecked Sendable {
+        let scope: Scope
+        let ids: [(Int, Int64)]
+        var pos = 0
+        let lock = Lock()
+
+        init(scope: Scope, ids: [(Int, Int64)]) {
+            self.scope = scope
+            self.ids = ids
+        }
+
+        func next() throws -> [UInt8]? {
+            try lock.withLock {
+                var out: [UInt8] = []
+                while out.count < 65536 && pos < ids.count {
+                    let (i, num) = ids[pos]
+                    pos += 1
+                    let ib = scope.inboxes[i]
+                    guard let row = try ib.index.message(num: num) else { continue }
+                    out += Mbox.entry(try ib.raw(row))
+                }
+                return out.isEmpty ? nil : out
+            }
+        }
+    }
+}

@@ -1,0 +1,212 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import TestSupport
+import Testing
+
+@testable import Web
+
+/// The archive served over real HTTP on a random loopback port, for real clients.
+final class LiveServer: @unchecked Sendable {
+    let port: Int
+    let task: Task<Void, any Error>
+
+    static func start(site: Site) async throws -> LiveServer {
+        let (stream, cont) = AsyncStream<Int>.makeStream()
+        let app = Application(
+            responder: WebResponder(site: site),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "tidings"),
+            onServerRunning: { ch in cont.yield(ch.localAddress?.port ?? 0) })
+        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        var port = 0
+        for await p in stream {
+            port = p
+            break
+        }
+        return LiveServer(port: port, task: task)
+    }
+
+    init(port: Int, task: Task<Void, any Error>) {
+        self.port = port
+        self.task = task
+    }
+
+    func stop() { task.cancel() }
+}
+
+struct ProcessResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs a program (found on PATH) to the end, off the cooperative pool.
+func runProgram(_ args: [String], env: [String: String] = [:], cwd: String? = nil) async throws -> ProcessResult {
+    try await withCheckedThrowingContinuation { c in
+        DispatchQueue.global().async {
+            do {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                p.arguments = args
+                var e = ProcessInfo.processInfo.environment
+                for (k, v) in env { e[k] = v }
+                p.environment = e
+                if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+                let dir = NSTemporaryDirectory() + "tidings-proc-" + UUID().uuidString
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(atPath: dir) }
+                FileManager.default.createFile(atPath: dir + "/out", contents: nil)
+                FileManager.default.createFile(atPath: dir + "/err", contents: nil)
+                let out = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/out"))
+                let err = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/err"))
+                p.standardOutput = out
+                p.standardError = err
+                p.standardInput = FileHandle.nullDevice
+                try p.run()
+                // reap it ourselves: Foundation may miss the exit of a program that daemonises
+                var st: Int32 = 0
+                var status: Int32
+                if waitpid(p.processIdentifier, &st, 0) == p.processIdentifier {
+                    status = (st & 0x7f) == 0 ? (st >> 8) & 0xff : 128 + (st & 0x7f)
+                } else {
+                    p.waitUntilExit()
+                    status = p.terminationStatus
+                }
+                try out.close()
+                try err.close()
+                let o = (try? String(contentsOfFile: dir + "/out", encoding: .utf8)) ?? ""
+                let r = (try? String(contentsOfFile: dir + "/err", encoding: .utf8)) ?? ""
+                c.resume(returning: ProcessResult(status: status, stdout: o, stderr: r))
+            } catch {
+                c.resume(throwing: error)
+            }
+        }
+    }
+}
+
+func tempDir(_ tag: String) throws -> String {
+    let d = NSTemporaryDirectory() + "tidings-\(tag)-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+    return d
+}
+
+/// Real clients (b4, feedparser, lei) against the real server. They are installed by
+/// scripts/setup.sh; a missing client fails the test rather than skipping it.
+@Suite(.serialized) struct ClientTests {
+    let fx = WebFixture.shared
+    static let cover = "20200428151725.31091-1-joro@8bytes.org"
+    static let smallRoot = "20200103184044.73568-1-dverkamp@chromium.org"
+
+    func b4Env(_ port: Int, _ dir: String) throws -> [String: String] {
+        let cfg = dir + "/gitconfig"
+        let text = """
+            [user]
+            \tname = Test
+            \temail = test@example.org
+            [b4]
+            \tmidmask = http://127.0.0.1:\(port)/test/%s
+            \tlinkmask = http://127.0.0.1:\(port)/test/%s
+            \tsearchmask = http://127.0.0.1:\(port)/test/?x=m&t=1&q=%s
+            \tattestation-policy = off
+            \tattestation-checkmarks = plain
+
+            """
+        try text.write(toFile: cfg, atomically: true, encoding: .utf8)
+        return [
+            "GIT_CONFIG_GLOBAL": cfg, "GIT_CONFIG_NOSYSTEM": "1", "HOME": dir, "XDG_CACHE_HOME": dir + "/cache",
+            "XDG_DATA_HOME": dir + "/data", "XDG_CONFIG_HOME": dir + "/config",
+        ]
+    }
+
+    @Test func b4MboxAndAm() async throws {
+        let server = try await LiveServer.start(site: fx.site)
+        defer { server.stop() }
+        let dir = try tempDir("b4")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let env = try b4Env(server.port, dir)
+        for d in ["/mbox", "/am"] { try FileManager.default.createDirectory(atPath: dir + d, withIntermediateDirectories: true) }
+
+        let mbox = try await runProgram(["b4", "--no-interactive", "mbox", "-o", dir + "/mbox", Self.smallRoot], env: env, cwd: dir)
+        #expect(mbox.status == 0, "\(mbox.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir + "/mbox")
+        #expect(files.count == 1)
+        let got = try Array(Data(contentsOf: URL(fileURLWithPath: dir + "/mbox/" + (files.first ?? "x"))))
+        #expect(mboxMessages(got).count == 5)
+
+        let am = try await runProgram(["b4", "--no-interactive", "am", "-o", dir + "/am", Self.cover], env: env, cwd: dir)
+        #expect(am.status == 0, "\(am.stderr)")
+        let amFiles = try FileManager.default.contentsOfDirectory(atPath: dir + "/am")
+        let mbx = amFiles.first { $0.hasSuffix(".mbx") }
+        #expect(mbx != nil, "b4 am wrote \(amFiles); \(am.stderr)")
+        if let mbx {
+            let series = try String(contentsOfFile: dir + "/am/" + mbx, encoding: .utf8)
+            // the one patch of the 75 in the corpus, with the review trailer from its reply
+            #expect(mboxMessages(Array(series.utf8)).count == 1)
+            #expect(series.contains("Subject: [PATCH v3 12/75] x86/boot/compressed/64: Switch to __KERNEL_CS"))
+        }
+        #expect(amFiles.contains { $0.hasSuffix(".cover") })
+    }
+
+    @Test func feedparserReadsFeeds() async throws {
+        let server = try await LiveServer.start(site: fx.site)
+        defer { server.stop() }
+        let script = """
+            import feedparser, sys
+            for u in sys.argv[1:]:
+                f = feedparser.parse(u)
+                print(u, f.bozo, len(f.entries), f.get('status'))
+                assert f.bozo == 0, f.bozo_exception
+                assert len(f.entries) > 0
+            """
+        let base = "http://127.0.0.1:\(server.port)/test/"
+        let r = try await runProgram(
+            ["python3", "-c", script, base + "new.atom", base + Self.smallRoot + "/t.atom", base + "?q=s:virtio-balloon&x=A"])
+        #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+        #expect(r.stdout.contains("t.atom False 5 200"))
+        #expect(r.stdout.contains("x=A False 4 200"))
+    }
+
+    @Test func leiQueryWritesTheSameMessagesAsTheHTMLResults() async throws {
+        let server = try await LiveServer.start(site: fx.site)
+        defer { server.stop() }
+        let dir = try tempDir("lei")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let env = [
+            "HOME": dir, "XDG_RUNTIME_DIR": dir + "/run", "XDG_CONFIG_HOME": dir + "/config", "XDG_DATA_HOME": dir + "/data",
+            "XDG_CACHE_HOME": dir + "/cache", "XDG_STATE_HOME": dir + "/state", "http_proxy": "", "https_proxy": "",
+        ]
+        try FileManager.default.createDirectory(atPath: dir + "/run", withIntermediateDirectories: true)
+        let q = "s:virtio AND d:2019-01-01..2021-01-01"
+        let out = dir + "/out.mbox"
+        let r = try await runProgram(
+            ["lei", "q", "--only", "http://127.0.0.1:\(server.port)/test/", "-o", "mboxrd:" + out, q], env: env, cwd: dir)
+        _ = try? await runProgram(["lei", "daemon-kill"], env: env, cwd: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let got = (try? Data(contentsOf: URL(fileURLWithPath: out))).map { Array($0) } ?? []
+        // each message's Message-ID header (the value may be folded onto the next line)
+        var leiMids = Set<String>()
+        var inHeader = true
+        let lines = String(decoding: got, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        for (i, line) in lines.enumerated() {
+            if line.hasPrefix("From ") {
+                inHeader = true
+                continue
+            }
+            if line.isEmpty { inHeader = false }
+            guard inHeader, line.lowercased().hasPrefix("message-id:") else { continue }
+            var v = line.dropFirst(11).trimmingCharacters(in: .whitespaces)
+            if v.isEmpty, i + 1 < lines.count { v = lines[i + 1].trimmingCharacters(in: .whitespaces) }
+            leiMids.insert(v.trimmingCharacters(in: CharacterSet(charactersIn: " <>")))
+        }
+        let html = try await fx.get("/test/?q=" + SearchParams.escape(q))
+        #expect(html.status == .ok)
+        var htmlMids = Set<String>()
+        for line in html.text.split(separator: "\n") where line.contains(". <b><a href=\"") {
+            let after = line.split(separator: "href=\"", maxSplits: 1)[1]
+            let href = after.prefix { $0 != "\"" }
+            htmlMids.insert(String(href.dropLast()).removingPercentEncoding ?? String(href))
+        }
+        #expect(!htmlMids.isEmpty)
+        #expect(leiMids == htmlMids, "lei: \(r.stderr)")
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import FoundationXML
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import TestSupport
+import Testing
+
+@testable import Web
+
+/// Counts the messages of an mboxrd (its `From ` separator lines).
+func mboxMessages(_ bytes: [UInt8]) -> [String] {
+    String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).filter {
+        $0.hasPrefix("From ")
+    }.map(String.init)
+}
+
+@Suite struct SearchWebTests {
+    let fx = WebFixture.shared
+
+    func post(_ uri: String, body: String = "") async throws -> TestResponse {
+        try await fx.app().test(.router) { client in
+            try await client.execute(uri: uri, method: .post, body: ByteBuffer(string: body)) { $0 }
+        }
+    }
+
+    @Test func htmlResultsListHitsNewestFirstWithHighlights() async throws {
+        let r = try await fx.get("/test/?q=s:virtio-balloon")
+        #expect(r.status == .ok)
+        let h = r.text
+        #expect(h.contains("Results 1-4 of 4"))  // virtio_balloon too: the phrase is tokenised
+        #expect(
+            h.contains(
+                "href=\"20200103184044.73568-1-dverkamp@chromium.org/\">[PATCH v2 1/2] virtio-balloon: initialize all vq callbacks</a>"))
+        #expect(h.contains("<mark>virtio</mark>"))
+        #expect(h.contains("<mark>balloon</mark>"))
+        #expect(h.contains("value=\"s:virtio-balloon\""))  // the search box keeps the query
+        // newest first: the reply to the reply precedes the root
+        let root = h.range(of: "1. <b><a href=\"20200103184044.73568-1-dverkamp")
+        #expect(root == nil)
+        expectNoInjection(h)
+    }
+
+    @Test func pagingLimitAndCounts() async throws {
+        let all = try await fx.get("/test/?q=virtio")
+        #expect(all.status == .ok)
+        let one = try await fx.get("/test/?q=virtio&l=1")
+        #expect(one.text.contains("Results 1-1 of ~"))
+        #expect(one.text.contains("rel=next"))
+        let second = try await fx.get("/test/?q=virtio&l=1&o=1")
+        #expect(second.text.contains("Results 2-2 of ~"))
+        #expect(second.text.contains("rel=prev"))
+        let big = try await fx.get("/test/?q=virtio&l=100000")
+        #expect(big.status == .ok)
+        let threads = try await fx.get("/test/?q=s:virtio-balloon&t=1")
+        #expect(threads.text.contains("Results 1-2 of 2"))
+        let rel = try await fx.get("/test/?q=virtio&r=1")
+        #expect(rel.text.contains("<b>relevance</b>"))
+    }
+
+    @Test func badQueryIs400AndNoHitsIs404() async throws {
+        let bad = try await fx.get("/test/?q=%28s%3Afoo")
+        #expect(bad.status == .badRequest)
+        #expect(bad.text.contains("Bad query: "))
+        let none = try await fx.get("/test/?q=zzqqxxnotaword")
+        #expect(none.status == .notFound)
+        #expect(none.text.contains("No results found"))
+        let badMbox = try await post("/test/?q=%28s%3Afoo&x=m")
+        #expect(badMbox.status == .badRequest)
+        let noneMbox = try await post("/test/?q=zzqqxxnotaword&x=m")
+        #expect(noneMbox.status == .notFound)
+        #expect(noneMbox.text == "No results found\n")
+    }
+
+    @Test func queryIsEscapedEverywhere() async throws {
+        let r = try await fx.get("/test/?q=%3Cscript%3Ealert(1)%3C/script%3E")
+        #expect(!r.text.contains("<script>alert"))
+        #expect(r.text.contains("&lt;script&gt;"))
+    }
+
+    @Test func atomResults() async throws {
+        let r = try await fx.get("/test/?q=s:virtio-balloon&x=A")
+        #expect(r.status == .ok)
+        #expect(r.headers[.contentType] == "application/atom+xml")
+        let doc = try XMLDocument(data: Data(r.bytes))
+        let entries = try doc.nodes(forXPath: "//*[local-name()='entry']")
+        #expect(entries.count == 4)
+    }
+
+    @Test func mboxResultsAndThreadExpansion() async throws {
+        let r = try await post("/test/?q=s:virtio-balloon+AND+f:dverkamp&x=m")
+        #expect(r.status == .ok)
+        #expect(r.headers[.contentType] == "application/gzip")
+        #expect(r.headers[.contentDisposition]?.hasPrefix("inline; filename=results-") == true)
+        let hits = mboxMessages(try gunzip(r.bytes))
+        #expect(hits.count == 1)
+        // t=1 and a form body `x=1` both expand every hit to its whole thread (5 messages)
+        let t = try await post("/test/?q=s:virtio-balloon+AND+f:dverkamp&x=m&t=1")
+        #expect(mboxMessages(try gunzip(t.bytes)).count == 5)
+        #expect(t.headers[.contentDisposition]?.hasPrefix("inline; filename=results-thread-") == true)
+        let body = try await post("/test/?q=s:virtio-balloon+AND+f:dverkamp&x=m", body: "x=1")
+        #expect(mboxMessages(try gunzip(body.bytes)).count == 5)
+        let zero = try await post("/test/?q=s:virtio-balloon+AND+f:dverkamp&x=m", body: "x=0")
+        #expect(mboxMessages(try gunzip(zero.bytes)).count == 1)
+    }
+
+    @Test func mboxWithinOneThread() async throws {
+        let everywhere = try await post("/test/?q=virtio&x=m")
+        let n = mboxMessages(try gunzip(everywhere.bytes)).count
+        let inThread = try await post("/test/20200103184044.73568-1-dverkamp@chromium.org/?q=virtio&x=m")
+        #expect(inThread.status == .ok)
+        let m = mboxMessages(try gunzip(inThread.bytes)).count
+        #expect(m == 5)
+        #expect(n > m)
+        let outside = try await post("/test/20200428151725.31091-1-joro@8bytes.org/?q=virtio-balloon&x=m")
+        #expect(outside.status == .notFound)
+    }
+
+    @Test func allInboxesSearch() async throws {
+        let r = try await fx.get("/all/?q=s:virtio-balloon")
+        #expect(r.status == .ok)
+        #expect(r.text.contains("[test]"))
+        let m = try await post("/all/?q=s:virtio-balloon&x=m")
+        #expect(mboxMessages(try gunzip(m.bytes)).count == 4)
+    }
+
+    @Test func searchBoxAndHelp() async throws {
+        let t = try await fx.get("/test/")
+        #expect(t.text.contains("<input name=q type=search"))
+        let m = try await fx.get("/test/20200103184044.73568-1-dverkamp@chromium.org/")
+        #expect(m.text.contains("<form class=search action=\"../\">"))
+        let help = try await fx.get("/test/_/text/help/")
+        #expect(help.text.contains("patchid:"))
+        #expect(help.text.contains("dfhh:"))
+        #expect(help.text.contains("approxidate"))
+    }
+}
