@@ -47,7 +47,7 @@ func runProgram(_ args: [String], env: [String: String] = [:], cwd: String? = ni
             do {
                 let p = Process()
                 p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                p.arguments = args
+                p.arguments = ["timeout", "180"] + args  // a hung client fails, not hangs, the run
                 var e = ProcessInfo.processInfo.environment
                 for (k, v) in env { e[k] = v }
                 p.environment = e

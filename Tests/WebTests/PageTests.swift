@@ -235,7 +235,7 @@ let root = "20200103184044.73568-1-dverkamp@chromium.org"
         let del = try await fx.get("/test/", method: .delete)
         #expect(del.status == .methodNotAllowed)
         let post = try await fx.get("/test/", method: .post)
-        #expect(post.status == .notImplemented)
+        #expect(post.status == .notFound)  // POST without q= (public-inbox: 404)
         let postOther = try await fx.get("/test/\(root)/raw", method: .post)
         #expect(postOther.status == .methodNotAllowed)
         let head = try await fx.get("/test/\(root)/", method: .head)

@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# bench-search.sh — search over HTTP: Tidings (`tidings serve`) and public-inbox-httpd on the
+# same corpus, in one run, loaded with wrk on loopback (set up as bench-web.sh does).
+#
+# Usage: scripts/bench-search.sh [CORPUS]
+#
+# Environment: as bench-web.sh (TIDINGS, DURATION=10s, THREADS=2, CONNS=8, KEEP, WORK_DIR, ONLY).
+#
+# Prints index sizes, then per query: req/s, p50 and p99 for both servers and the req/s ratio
+# (a subject+date query with thousands of hits, a body phrase, a free word, b4's 75-term
+# `patchid:` OR, and the mbox.gz POST), then hit counts of 20 fixed queries from both
+# ("Results … of ~N" on the HTML page; public-inbox's counts are Xapian estimates).
+
+set -euo pipefail
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib-bench.sh"
+
+ROOT=$(bench_repo_root)
+CORPUS=${1:-${CORPUS_BUNDLE:-$ROOT/../shared/corpus/virtualization-2019-2020.bundle}}
+[[ -e $CORPUS ]] || bench_die "corpus not found: $CORPUS"
+CORPUS=$(cd "$(dirname "$CORPUS")" && pwd)/$(basename "$CORPUS")
+DURATION=${DURATION:-10s}
+THREADS=${THREADS:-2}
+CONNS=${CONNS:-8}
+MID=${MID:-20200103184044.73568-1-dverkamp@chromium.org}
+ROOT_MID=${ROOT_MID:-20200319091407.1481-1-joro@8bytes.org}
+TD_PORT=${TD_PORT:-18191}
+PI_PORT=${PI_PORT:-18192}
+
+command -v wrk >/dev/null || bench_die "wrk not found (apt-get install wrk)"
+command -v public-inbox-httpd >/dev/null || bench_die "public-inbox-httpd not found (apt-get install public-inbox)"
+
+if [[ -z ${TIDINGS:-} ]]; then
+	TIDINGS=$ROOT/.build/release/tidings
+	if [[ ! -x $TIDINGS ]]; then
+		bench_log "building tidings (swift build -c release --product tidings)"
+		(cd "$ROOT" && swift build -c release --product tidings) >&2
+	fi
+fi
+TIDINGS=$(cd "$(dirname "$TIDINGS")" && pwd)/$(basename "$TIDINGS")
+
+if [[ -n ${WORK_DIR:-} ]]; then
+	WORK=$WORK_DIR
+	KEEP=1
+else
+	WORK=$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/tidings-search-bench.XXXXXX")
+fi
+PIDS=()
+cleanup() {
+	local p i
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for i in $(seq 1 50); do
+		for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && break; done
+		kill -0 "$p" 2>/dev/null || break
+		sleep 0.1
+	done
+	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	if [[ ${KEEP:-0} == 1 ]]; then bench_log "kept $WORK"; else rm -rf -- "$WORK"; fi
+}
+trap cleanup EXIT
+mkdir -p "$WORK/home" "$WORK/logs"
+export HOME=$WORK/home PI_DIR=$WORK/home/.public-inbox PI_CONFIG=$WORK/pi-config
+export XDG_CONFIG_HOME=$HOME/.config XDG_CACHE_HOME=$HOME/.cache XDG_DATA_HOME=$HOME/.local/share
+PI_INBOX=$WORK/pi/bench
+TD_CONFIG=$WORK/td-config
+TD_INBOX=$WORK/td/bench
+if [[ -s $PI_INBOX/msgmap.sqlite3 && -s $TD_INBOX/tidings.sqlite3 ]]; then
+	bench_log "reusing the inboxes in $WORK"
+else
+: >"$PI_CONFIG"
+
+# ---- public-inbox: mirror the epoch, init, index (untimed)
+mkdir -p "$PI_INBOX/git"
+bench_log "setting up public-inbox inbox (clone + public-inbox-index; takes a while)"
+git clone -q --mirror "$CORPUS" "$PI_INBOX/git/0.git"
+public-inbox-init -V2 -L full bench "$PI_INBOX" "http://127.0.0.1:$PI_PORT/bench" bench@example.org \
+	>"$WORK/logs/pi-init.log" 2>&1 || { cat "$WORK/logs/pi-init.log" >&2; exit 1; }
+git config -f "$PI_INBOX/git/0.git/config" include.path ../../all.git/config
+public-inbox-index "$PI_INBOX" >"$WORK/logs/pi-index.log" 2>&1 || { tail "$WORK/logs/pi-index.log" >&2; exit 1; }
+
+# ---- Tidings: its own config (same format); the same epoch, indexed in place
+bench_log "setting up Tidings inbox (epoch clone + tidings index)"
+PI_CONFIG=$TD_CONFIG "$TIDINGS" init bench "$TD_INBOX" --address bench@example.org \
+	--url "http://127.0.0.1:$TD_PORT/bench/" >"$WORK/logs/td-init.log" 2>&1
+rm -rf "$TD_INBOX/git/0.git"
+git clone -q --mirror "$CORPUS" "$TD_INBOX/git/0.git"
+PI_CONFIG=$TD_CONFIG "$TIDINGS" index bench >"$WORK/logs/td-index.log" 2>&1 ||
+	{ tail "$WORK/logs/td-index.log" >&2; exit 1; }
+fi
+
+# ---- servers
+for port in "$PI_PORT" "$TD_PORT"; do
+	curl -s -m 2 -o /dev/null "http://127.0.0.1:$port/" && bench_die "port $port is already in use"
+done
+PI_CONFIG=$PI_CONFIG public-inbox-httpd -l "http://127.0.0.1:$PI_PORT" >"$WORK/logs/pi-httpd.log" 2>&1 &
+PI_PID=$!
+PIDS+=("$PI_PID")
+PI_CONFIG=$TD_CONFIG "$TIDINGS" serve --listen "127.0.0.1:$TD_PORT" >"$WORK/logs/td-serve.log" 2>&1 &
+TD_PID=$!
+PIDS+=("$TD_PID")
+wait_up() { # PORT
+	local i
+	for i in $(seq 1 100); do
+		curl -fs -o /dev/null "http://127.0.0.1:$1/bench/" && return 0
+		sleep 0.2
+	done
+	bench_die "server on port $1 did not come up"
+}
+wait_up "$PI_PORT"
+wait_up "$TD_PORT"
+
+# ---- servers start above; queries below
+
+enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote_plus(sys.argv[1]))' "$1"; }
+
+# ---- index sizes
+git_bytes=$(bench_du_bytes "$TD_INBOX/git")
+td_idx=$(bench_du_except "$TD_INBOX" git)
+pi_xap=$(bench_du_bytes "$PI_INBOX"/xap*)
+pi_idx=$(bench_du_except "$PI_INBOX" git)
+
+# ---- 75 real patch ids, OR-ed the way b4 sends them
+PIDS_Q=$(sqlite3 "$TD_INBOX/tidings.sqlite3" "SELECT 'patchid:' || pid FROM patchid GROUP BY pid ORDER BY min(num) DESC LIMIT 75" | paste -sd' ' | sed 's/ / OR /g')
+[[ -n $PIDS_Q ]] || bench_die "no patch ids in the Tidings index"
+
+QUERIES=(
+	"subject+date:s:PATCH AND d:2019-01-01..2020-12-31"
+	"body phrase:\"live migration\""
+	"free word:virtio"
+	"patchid x75:$PIDS_Q"
+)
+MBOX_Q=${MBOX_Q:-s:virtio-balloon}
+
+# run_wrk PORT PATH [LUA] -> "rps p50ms p99ms"
+to_ms() { awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } printf "%.2f", v }'; }
+run_wrk() {
+	local out lua=()
+	[[ -n ${3:-} ]] && lua=(-s "$3")
+	out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "${lua[@]}" "http://127.0.0.1:$1/$2" 2>&1)
+	local rps p50 p99 non2xx
+	rps=$(awk '/^Requests\/sec:/ { printf "%.1f", $2 }' <<<"$out")
+	p50=$(awk '$1 == "50%" { print $2 }' <<<"$out" | to_ms)
+	p99=$(awk '$1 == "99%" { print $2 }' <<<"$out" | to_ms)
+	non2xx=$(awk '/Non-2xx/ { print $NF }' <<<"$out")
+	[[ -z $non2xx ]] || bench_log "WARNING: $non2xx non-2xx answers from :$1/$2"
+	echo "${rps:-0} ${p50:-?} ${p99:-?}"
+}
+
+POST_LUA=$WORK/post.lua
+printf 'wrk.method = "POST"\nwrk.body = ""\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n' >"$POST_LUA"
+
+# sanity
+for entry in "${QUERIES[@]}"; do
+	q=${entry#*:}
+	for port in "$TD_PORT" "$PI_PORT"; do
+		code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/bench/?q=$(enc "$q")")
+		[[ $code == 200 ]] || bench_log "WARNING: :$port ${entry%%:*} answered $code"
+	done
+done
+
+bench_table_reset
+bench_table_row "query" "tidings req/s" "p50 ms" "p99 ms" "p-i req/s" "p50 ms" "p99 ms" "ratio"
+bench_one() { # LABEL PATH [LUA]
+	local td=(0 - -) pi=(0 - -)
+	[[ ${ONLY:-} == pi ]] || { bench_log "wrk tidings $1"; read -r -a td <<<"$(run_wrk "$TD_PORT" "$2" "${3:-}")"; }
+	[[ ${ONLY:-} == tidings ]] || { bench_log "wrk public-inbox $1"; read -r -a pi <<<"$(run_wrk "$PI_PORT" "$2" "${3:-}")"; }
+	bench_table_row "$1" "${td[0]}" "${td[1]}" "${td[2]}" "${pi[0]}" "${pi[1]}" "${pi[2]}" "$(bench_div "${td[0]}" "${pi[0]}" '%.1fx')"
+}
+for entry in "${QUERIES[@]}"; do
+	bench_one "${entry%%:*}" "bench/?q=$(enc "${entry#*:}")"
+done
+bench_one "mbox.gz POST ($MBOX_Q)" "bench/?q=$(enc "$MBOX_Q")&x=m" "$POST_LUA"
+
+# ---- hit counts of 20 fixed queries
+FIXED=(
+	"virtio" "s:virtio" "f:mst@redhat.com" "s:PATCH AND d:2019-01-01..2020-12-31" "\"live migration\""
+	"s:\"virtio-balloon\"" "b:Reviewed-by" "nq:vhost" "q:vhost" "dfn:Makefile" "dfb:GFP_KERNEL" "dfa:kfree"
+	"n:config.gz" "s:RFC" "f:jasowang AND s:vhost" "memory leak" "iommu NOT s:iommu" "s:(virtio OR vhost) AND d:20200101.."
+	"m:20200103184044.73568-1-dverkamp@chromium.org" "dfhh:probe"
+)
+count() { # PORT QUERY -> hit count (0 when none)
+	local html
+	html=$(curl -s "http://127.0.0.1:$1/bench/?q=$(enc "$2")")
+	grep -o 'Results [0-9]*-[0-9]* of ~\?[0-9]*' <<<"$html" | head -1 | sed 's/.* of ~\{0,1\}//' | grep . || echo 0
+}
+
+echo
+echo "wrk -t$THREADS -c$CONNS -d$DURATION on 127.0.0.1, $(nproc) cores; corpus $(basename "$CORPUS")"
+echo "git data $(bench_mb "$git_bytes") MB; Tidings index (SQLite incl. FTS5) $(bench_mb "$td_idx") MB;" \
+	"public-inbox index $(bench_mb "$pi_idx") MB (Xapian $(bench_mb "$pi_xap") MB)"
+echo
+bench_table_print
+echo
+bench_table_reset
+bench_table_row "query" "tidings hits" "public-inbox hits"
+for q in "${FIXED[@]}"; do
+	bench_table_row "$q" "$(count "$TD_PORT" "$q")" "$(count "$PI_PORT" "$q")"
+done
+bench_table_print
