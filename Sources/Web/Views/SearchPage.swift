@@ -186,7 +186,9 @@ enum SearchPage {
                     w.raw("]")
                 }
                 w.raw("\n")
-                if let raw = try? d.inbox.raw(d.row) {
+                // snippets need the message itself (FTS5 keeps no text): the first hits only,
+                // so a 200-hit page costs 25 reads and parses, not 200
+                if i < Self.snippetHits, let raw = try? d.inbox.raw(d.row) {
                     for line in snippet(Message.parse(raw).bodyText, terms: terms) {
                         w.raw("      ")
                         highlight(line, terms: terms, into: &w)
@@ -221,6 +223,9 @@ enum SearchPage {
     }
 
     /// Up to three lines of `text` around the hits (or its first lines when only headers hit).
+    /// How many hits of a page get a body snippet.
+    static let snippetHits = 25
+
     static func snippet(_ text: String, terms: [String]) -> [String] {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: true).map {
             $0.trimmingCharacters(in: .whitespacesAndNewlines)
