@@ -175,14 +175,15 @@ public final class Site: Sendable {
     let generations: Generations
 
     /// Opens every inbox of `config` read-only.
-    public convenience init(config: PIConfig, threads: Int? = nil) throws {
+    public convenience init(config: PIConfig, threads: Int? = nil, cacheBytes: Int = 96 << 20) throws {
         let inboxes = try config.inboxes().map { try Inbox(config: $0, readOnly: true) }
-        self.init(inboxes: inboxes, threads: threads)
+        self.init(inboxes: inboxes, threads: threads, cacheBytes: cacheBytes)
     }
 
-    public init(inboxes: [Inbox], threads: Int? = nil) {
+    /// `cacheBytes`: the budget of the render cache (0 turns it off).
+    public init(inboxes: [Inbox], threads: Int? = nil, cacheBytes: Int = 96 << 20) {
         self.inboxes = inboxes
-        let cache = RenderCache(budget: 96 << 20)
+        let cache = RenderCache(budget: cacheBytes)
         let generations = Generations(inboxes: inboxes)
         self.cache = cache
         self.generations = generations
@@ -255,7 +256,7 @@ final class RenderCache: @unchecked Sendable {
     func get(_ key: String) -> [UInt8]? { lock.withLock { items[key] } }
 
     func put(_ key: String, _ value: [UInt8]) {
-        guard value.count < budget / 8 else { return }
+        guard value.count < budget / 8 else { return }  // also: a budget of 0 keeps nothing
         lock.withLock {
             if items[key] != nil { return }
             while bytes + value.count > budget, head < order.count {

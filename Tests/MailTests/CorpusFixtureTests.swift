@@ -1,4 +1,4 @@
-import Mail
+@testable import Mail
 import TestSupport
 import Testing
 
@@ -24,6 +24,27 @@ import Testing
         #expect(!m.parts.isEmpty)
         #expect(!m.bodyText.isEmpty)
         #expect(m.date != nil)
+    }
+
+    /// The snippet fast path reads the same text as the MIME parser, on every real (and every
+    /// synthetic, hostile) message.
+    @Test(arguments: Fixtures.corpusFiles.map(Fixtures.corpusPath) + Fixtures.syntheticFiles.map(Fixtures.syntheticPath))
+    func bodyTextFastPathMatchesTheParser(path: String) {
+        let raw = Fixtures.bytes(path)
+        #expect(Message.bodyText(of: raw) == Message.parse(raw).bodyText)
+    }
+
+    @Test func plainCharsetTakesOnlyPlainUnencodedBodies() {
+        func h(_ s: String) -> Headers { Headers.parse(ArraySlice(Array(s.utf8))) }
+        #expect(Message.plainCharset(h("Subject: x\n")) == "")
+        #expect(Message.plainCharset(h("Content-Type: text/plain; charset=\"ISO-8859-1\"; format=flowed\n")) == "ISO-8859-1")
+        #expect(Message.plainCharset(h("Content-Type: TEXT/PLAIN;\n charset=utf-8\nContent-Transfer-Encoding: 8BIT\n")) == "utf-8")
+        #expect(Message.plainCharset(h("Content-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n")) == nil)
+        #expect(Message.plainCharset(h("Content-Type: multipart/mixed; boundary=x\n")) == nil)
+        #expect(Message.plainCharset(h("Content-Type: text/plain; charset*=utf-8''x\n")) == nil)
+        #expect(Message.plainCharset(h("Content-Type: text/plain\nContent-Type: text/html\n")) == nil)
+        let plain = Fixtures.manifest.filter { Message.plainCharset(Message.parse(Fixtures.corpus($0.file)).headers) != nil }
+        #expect(plain.count >= 10)
     }
 
     @Test func encodedWordsAcrossCharsets() {

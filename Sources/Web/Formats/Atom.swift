@@ -23,6 +23,8 @@ enum Atom {
             scope: scope, docs: docs, title: title, selfHref: base + URLs.mid(mid) + "/t.atom", id: URLs.uuid("t\n" + mid), base: base)
     }
 
+    static let contentType = "application/atom+xml"
+
     static func feed(scope: Scope, docs: [Doc], title: String, selfHref: String, id: String, base: String) throws -> Reply {
         guard !docs.isEmpty else { return .notFoundPlain("No feed found for thread\n") }
         var w = HTMLWriter(capacity: 65536)
@@ -61,7 +63,7 @@ enum Atom {
             w.raw("</pre></div></content></entry>")
         }
         w.raw("</feed>")
-        return Reply(contentType: "application/atom+xml", body: .bytes(w.bytes))
+        return Reply(contentType: contentType, body: .bytes(w.bytes))
     }
 
     static func titleTag(_ s: String, into w: inout HTMLWriter) {

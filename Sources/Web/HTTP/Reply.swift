@@ -27,8 +27,10 @@ struct Reply: Sendable {
     /// For streams: called with the whole encoded body once it is written, if it stayed small.
     var onComplete: (@Sendable ([UInt8]) -> Void)?
 
+    static let htmlType = "text/html; charset=UTF-8"
+
     static func html(_ bytes: [UInt8], status: HTTPResponse.Status = .ok, etag: String? = nil) -> Reply {
-        Reply(status: status, contentType: "text/html; charset=UTF-8", body: .bytes(bytes), etag: etag)
+        Reply(status: status, contentType: htmlType, body: .bytes(bytes), etag: etag)
     }
 
     static func text(_ s: String, status: HTTPResponse.Status = .ok, type: String = "text/plain; charset=UTF-8") -> Reply {

@@ -107,7 +107,7 @@ public struct WebResponder: HTTPResponder {
                     return b
                 }
                 if feed.isEmpty { return try Atom.newFeed(scope: sc, host: host, t: t) }
-                return Reply(contentType: "application/atom+xml", body: .bytes(feed))
+                return Reply(contentType: Atom.contentType, body: .bytes(feed))
             }
         case .description(let s):
             return .text(scope(s).title + "\n", type: "text/plain")

@@ -137,6 +137,19 @@ enum SearchPage {
                 w.raw("</pre>")
             }
         }
+        // a page is cached until an inbox of the scope changes; the key holds the parsed query
+        // (relative dates resolved), so `d:last.week..` is never served from an older day
+        let key =
+            "search|\(p.x)|\(p.offset)|\(p.limit)|\(p.relevance)|\(p.threads)|\(upfx)|\(p.x == "A" ? host ?? "" : "")|"
+            + String(reflecting: query.root) + "|" + p.q
+        let type = p.x == "A" ? Atom.contentType : Reply.htmlType
+        if let hit = scope.cachedValue(key) { return Reply(contentType: type, body: .bytes(hit)) }
+        let reply = try results(scope: scope, query: query, params: p, host: host, upfx: upfx)
+        if reply.status == .ok, reply.contentType == type, case .bytes(let b) = reply.body { scope.store(key, b) }
+        return reply
+    }
+
+    static func results(scope: Scope, query: SearchQuery, params p: SearchParams, host: String?, upfx: String) throws -> Reply {
         let hits = try scope.search(query, offset: p.offset, limit: p.limit, relevance: p.relevance, threads: p.threads)
         if hits.docs.isEmpty {
             if p.x == "A" { return .notFoundPlain("No results found\n") }
@@ -189,7 +202,7 @@ enum SearchPage {
                 // snippets need the message itself (FTS5 keeps no text): the first hits only,
                 // so a 200-hit page costs 25 reads and parses, not 200
                 if i < Self.snippetHits, let raw = try? d.inbox.raw(d.row) {
-                    for line in snippet(Message.parse(raw).bodyText, terms: terms) {
+                    for line in snippet(Message.bodyText(of: raw), terms: terms) {
                         w.raw("      ")
                         highlight(line, terms: terms, into: &w)
                         w.raw("\n")
@@ -222,33 +235,51 @@ enum SearchPage {
         return r
     }
 
-    /// Up to three lines of `text` around the hits (or its first lines when only headers hit).
     /// How many hits of a page get a body snippet.
     static let snippetHits = 25
 
+    /// Up to three lines of `text` with hits (or its first two unquoted lines when only headers
+    /// hit), trimmed. Works on the UTF-8 bytes: one pass, stopping at the third hit.
     static func snippet(_ text: String, terms: [String]) -> [String] {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: true).map {
-            $0.trimmingCharacters(in: .whitespacesAndNewlines)
-        }.filter { !$0.isEmpty }
         let needles = SearchPage.needles(terms)
-        var out: [String] = []
-        for l in lines where out.count < 3 {
-            if !matches(Array(l.utf8), needles).isEmpty { out.append(trim(l, needles)) }
+        var hits: [String] = []
+        var plain: [String] = []
+        var text = text
+        text.withUTF8 { buf in
+            let n = buf.count
+            var start = 0
+            while start < n && hits.count < 3 {
+                var end = start
+                while end < n && buf[end] != 0x0A { end += 1 }
+                var a = start
+                var b = end
+                while a < b && isSpace(buf[a]) { a += 1 }
+                while b > a && isSpace(buf[b - 1]) { b -= 1 }
+                if a < b {
+                    let line = UnsafeBufferPointer(rebasing: buf[a..<b])
+                    if !matches(line, needles, first: true).isEmpty {
+                        hits.append(trim(line, needles))
+                    } else if hits.isEmpty && plain.count < 2 && line[0] != UInt8(ascii: ">") {
+                        plain.append(trim(line, needles))
+                    }
+                }
+                start = end + 1
+            }
         }
-        if out.isEmpty {
-            for l in lines where out.count < 2 && !l.hasPrefix(">") { out.append(trim(l, needles)) }
-        }
-        return out
+        return hits.isEmpty ? plain : hits
     }
 
+    static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
+
     /// A line cut to about 160 characters around its first hit.
-    static func trim(_ line: String, _ needles: [[UInt8]]) -> String {
-        let chars = Array(line)
-        guard chars.count > 160 else { return line }
+    static func trim(_ line: UnsafeBufferPointer<UInt8>, _ needles: [[UInt8]]) -> String {
+        let s = String(decoding: line, as: UTF8.self)
+        guard line.count > 160 else { return s }
+        let chars = Array(s)
+        guard chars.count > 160 else { return s }
         var start = 0
-        if let first = matches(Array(line.utf8), needles).first {
-            let prefix = String(decoding: Array(line.utf8)[..<first.0], as: UTF8.self)
-            start = max(0, prefix.count - 60)
+        if let first = matches(line, needles, first: true).first {
+            start = max(0, String(decoding: UnsafeBufferPointer(rebasing: line[..<first.0]), as: UTF8.self).count - 60)
         }
         let end = min(chars.count, start + 160)
         return (start > 0 ? "…" : "") + String(chars[start..<end]) + (end < chars.count ? "…" : "")
@@ -269,8 +300,13 @@ enum SearchPage {
         (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F || b >= 0x80
     }
 
-    /// Byte ranges of the words in `s` that start with one of `needles` (ASCII case-folded).
-    static func matches(_ s: [UInt8], _ needles: [[UInt8]]) -> [(Int, Int)] {
+    /// Byte ranges of the words in `s` that start with one of `needles` (ASCII case-folded);
+    /// with `first`, only the first.
+    static func matches(_ s: [UInt8], _ needles: [[UInt8]], first: Bool = false) -> [(Int, Int)] {
+        s.withUnsafeBufferPointer { matches($0, needles, first: first) }
+    }
+
+    static func matches(_ s: UnsafeBufferPointer<UInt8>, _ needles: [[UInt8]], first: Bool = false) -> [(Int, Int)] {
         var out: [(Int, Int)] = []
         var i = 0
         let n = s.count
@@ -298,7 +334,10 @@ enum SearchPage {
             var j = i
             while j < n && isWord(s[j]) { j += 1 }
             if j == i { j = i + 1 }
-            if hit { out.append((i, j)) }
+            if hit {
+                out.append((i, j))
+                if first { break }
+            }
             i = j
         }
         return out

@@ -9,7 +9,7 @@ enum ThreadPage {
     static func render(scope: Scope, mid: String, nested: Bool) throws -> Reply? {
         guard let thread = try scope.thread(mid: mid) else { return nil }
         let model = ThreadModel(thread: thread, current: mid)
-        return Reply(contentType: "text/html; charset=UTF-8", body: .stream(Source(scope: scope, model: model, mid: mid, nested: nested)))
+        return Reply(contentType: Reply.htmlType, body: .stream(Source(scope: scope, model: model, mid: mid, nested: nested)))
     }
 
     final class Source: ChunkSource, @unchecked Sendable {
