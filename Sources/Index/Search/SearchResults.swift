@@ -68,10 +68,9 @@ extension ArchiveIndex {
                     arguments: StatementArguments(args + page))
             }
             // 3. the rows of the page
+            let marks = Array(repeating: "?", count: nums.count).joined(separator: ",")
             let rows = try OverviewRow.fetchAll(
-                db,
-                sql: "SELECT \(OverviewRow.columns) FROM over WHERE num IN (\(Array(repeating: "?", count: nums.count).joined(separator: ",")))",
-                arguments: StatementArguments(nums))
+                db, sql: "SELECT \(OverviewRow.columns) FROM over WHERE num IN (\(marks))", arguments: StatementArguments(nums))
             var byNum: [Int64: OverviewRow] = [:]
             for r in rows { byNum[r.num] = r }
             return SearchResults(total: total, offset: offset, rows: nums.compactMap { byNum[$0] })
