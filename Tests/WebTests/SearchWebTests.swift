@@ -59,6 +59,32 @@ func mboxMessages(_ bytes: [UInt8]) -> [String] {
         #expect(rel.text.contains("<b>relevance</b>"))
     }
 
+    /// `x=t`: the hits threaded among themselves, an overview linking to each on the page.
+    @Test func nestedViewThreadsTheHits() async throws {
+        let r = try await fx.get("/test/?q=s:virtio-balloon&x=t")
+        #expect(r.status == .ok)
+        let h = r.text
+        #expect(h.contains("-- links below jump to the message on this page --"))
+        #expect(h.contains("<b>nested</b>"))
+        #expect(h.contains("<input type=hidden name=\"x\" value=\"t\">"))  // the search box keeps the view
+        func captures(_ pattern: String) -> [String] {
+            let re = try! NSRegularExpression(pattern: pattern)
+            return re.matches(in: h, range: NSRange(h.startIndex..., in: h)).map { String(h[Range($0.range(at: 1), in: h)!]) }
+        }
+        let overview = captures("href=\"#m([0-9a-f-]+)\" id=r")
+        let messages = captures("<article class=msg><pre><a href=#r[0-9a-f-]+ id=m([0-9a-f-]+)>")
+        #expect(messages.count == 4)
+        #expect(overview.count == 4)
+        #expect(Set(overview) == Set(messages))
+        // the dverkamp patch and the replies that hit too: nested under it, its full body shown
+        #expect(h.contains("<ul class=th><li>"))
+        #expect(h.contains("permalink</a> / <a href=\"20200103184044.73568-1-dverkamp@chromium.org/raw\">raw</a>)"))
+        #expect(h.contains("+++ b/drivers/virtio/virtio_balloon.c"))
+        expectNoInjection(h)
+        let summary = try await fx.get("/test/?q=s:virtio-balloon")
+        #expect(!summary.text.contains("<article"))
+    }
+
     @Test func badQueryIs400AndNoHitsIs404() async throws {
         let bad = try await fx.get("/test/?q=%28s%3Afoo")
         #expect(bad.status == .badRequest)

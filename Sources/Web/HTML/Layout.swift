@@ -2,8 +2,12 @@
 /// with its navigation, and the footer pointing at the mirroring instructions.
 enum Layout {
     /// Starts a page of `scope`. `upfx` leads from the page to the scope root (`../` …);
-    /// `titleHref` is where the inbox title links (nil: the scope root).
-    static func start(_ w: inout HTMLWriter, title: String, scope: Scope, upfx: String, titleHref: String? = nil, query: String = "") {
+    /// `titleHref` is where the inbox title links (nil: the scope root); `query` fills the search
+    /// box, `hidden` are form fields it keeps (a results page's order and view).
+    static func start(
+        _ w: inout HTMLWriter, title: String, scope: Scope, upfx: String, titleHref: String? = nil, query: String = "",
+        hidden: [(String, String)] = []
+    ) {
         w.raw(
             "<!DOCTYPE html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\"><title>"
         )
@@ -26,7 +30,15 @@ enum Layout {
         w.attr(upfx.isEmpty ? "./" : upfx)
         w.raw("\"><input name=q type=search size=40 value=\"")
         w.attr(query)
-        w.raw("\"><input type=submit value=search></form></header><main>")
+        w.raw("\">")
+        for (name, value) in hidden {
+            w.raw("<input type=hidden name=\"")
+            w.attr(name)
+            w.raw("\" value=\"")
+            w.attr(value)
+            w.raw("\">")
+        }
+        w.raw("<input type=submit value=search></form></header><main>")
     }
 
     static func end(_ w: inout HTMLWriter, scope: Scope, upfx: String) {

@@ -165,52 +165,36 @@ enum SearchPage {
                 scope: scope, docs: hits.docs, title: "search results for " + p.q, selfHref: base + p.href { $0.x = "A" },
                 id: URLs.uuid("q\n" + p.q), base: base)
         }
-        let terms = query.highlightTerms
-        return page(scope: scope, params: p, upfx: upfx, status: .ok) { w in
+        return try page(scope: scope, params: p, upfx: upfx, status: .ok) { w in
             w.raw("<pre>Search results ordered by [")
             if p.relevance {
                 w.raw("<a href=\"" + HTML.attribute(p.href { $0.relevance = false }) + "\">date</a>|<b>relevance</b>]")
             } else {
                 w.raw("<b>date</b>|<a href=\"" + HTML.attribute(p.href { $0.relevance = true }) + "\">relevance</a>]")
             }
+            // view: summary (x=) | nested (x=t) | Atom; hits: every one | one per thread (t=1)
+            let views = [("", "summary"), ("t", "nested")]
             w.raw("  view[")
+            for (x, label) in views {
+                w.raw(p.x == x ? "<b>" + label + "</b>|" : "<a href=\"" + HTML.attribute(p.href { $0.x = x }) + "\">" + label + "</a>|")
+            }
+            w.raw("<a href=\"" + HTML.attribute(p.href { $0.x = "A" }) + "\">Atom feed</a>]  hits[")
             w.raw(
                 p.threads
-                    ? "<a href=\"" + HTML.attribute(p.href { $0.threads = false }) + "\">messages</a>|<b>threads</b>"
-                    : "<b>messages</b>|<a href=\"" + HTML.attribute(p.href { $0.threads = true }) + "\">threads</a>")
-            w.raw("|<a href=\"" + HTML.attribute(p.href { $0.x = "A" }) + "\">Atom feed</a>]\n")
+                    ? "<a href=\"" + HTML.attribute(p.href { $0.threads = false }) + "\">all</a>|<b>one per thread</b>]\n"
+                    : "<b>all</b>|<a href=\"" + HTML.attribute(p.href { $0.threads = true }) + "\">one per thread</a>]\n")
             let last = p.offset + hits.docs.count
             w.raw("Results \(p.offset + 1)-\(last) of \(hits.total == last && p.offset == 0 ? "" : "~")\(hits.total)")
             w.raw("</pre><form method=post action=\"" + HTML.attribute(p.href { $0.x = "m" }) + "\">")
             w.raw(
                 "<pre><input type=submit value=\"download mbox.gz: \"><label><input type=radio name=x value=0 checked>results only</label>")
-            w.raw(" <label><input type=radio name=x value=1>full threads</label></pre></form><hr><pre class=results>")
-            for (i, d) in hits.docs.enumerated() {
-                w.raw("\(p.offset + i + 1). <b><a href=\"")
-                w.attr(upfx + URLs.mid(d.mid) + "/")
-                w.raw("\">")
-                w.text(d.row.subject.isEmpty ? "(no subject)" : d.row.subject)
-                w.raw("</a></b>\n    - by ")
-                w.text(d.row.fromName.isEmpty ? d.row.fromAddr : d.row.fromName)
-                w.raw(" @ " + URLs.shortTime(d.row.ds) + " UTC")
-                if scope.isAll {
-                    w.raw(" [")
-                    w.text(d.inbox.name)
-                    w.raw("]")
-                }
-                w.raw("\n")
-                // snippets need the message itself (FTS5 keeps no text): the first hits only,
-                // so a 200-hit page costs 25 reads and parses, not 200
-                if i < Self.snippetHits, let raw = try? d.inbox.raw(d.row) {
-                    for line in snippet(Message.bodyText(of: raw), terms: terms) {
-                        w.raw("      ")
-                        highlight(line, terms: terms, into: &w)
-                        w.raw("\n")
-                    }
-                }
-                w.raw("\n")
+            w.raw(" <label><input type=radio name=x value=1>full threads</label></pre></form><hr>")
+            if p.x == "t" {
+                try SearchThreadView.render(scope: scope, docs: hits.docs, upfx: upfx, into: &w)
+            } else {
+                summary(scope: scope, hits: hits.docs, params: p, terms: query.highlightTerms, upfx: upfx, into: &w)
             }
-            w.raw("</pre><hr><pre>")
+            w.raw("<hr><pre>")
             var nav: [String] = []
             if last < hits.total {
                 nav.append("<a href=\"" + HTML.attribute(p.href { $0.offset = last }) + "\" rel=next>next</a>")
@@ -223,12 +207,47 @@ enum SearchPage {
         }
     }
 
-    static func page(scope: Scope, params p: SearchParams, upfx: String, status: HTTPResponse.Status, _ body: (inout HTMLWriter) -> Void)
-        -> Reply
-    {
+    /// One entry per hit: subject, author, date, and for the first hits a snippet.
+    static func summary(scope: Scope, hits: [Doc], params p: SearchParams, terms: [String], upfx: String, into w: inout HTMLWriter) {
+        w.raw("<pre class=results>")
+        for (i, d) in hits.enumerated() {
+            w.raw("\(p.offset + i + 1). <b><a href=\"")
+            w.attr(upfx + URLs.mid(d.mid) + "/")
+            w.raw("\">")
+            w.text(d.row.subject.isEmpty ? "(no subject)" : d.row.subject)
+            w.raw("</a></b>\n    - by ")
+            w.text(d.row.fromName.isEmpty ? d.row.fromAddr : d.row.fromName)
+            w.raw(" @ " + URLs.shortTime(d.row.ds) + " UTC")
+            if scope.isAll {
+                w.raw(" [")
+                w.text(d.inbox.name)
+                w.raw("]")
+            }
+            w.raw("\n")
+            // snippets need the message itself (FTS5 keeps no text): the first hits only,
+            // so a 200-hit page costs 25 reads and parses, not 200
+            if i < Self.snippetHits, let raw = try? d.inbox.raw(d.row) {
+                for line in snippet(Message.bodyText(of: raw), terms: terms) {
+                    w.raw("      ")
+                    highlight(line, terms: terms, into: &w)
+                    w.raw("\n")
+                }
+            }
+            w.raw("\n")
+        }
+        w.raw("</pre>")
+    }
+
+    static func page(
+        scope: Scope, params p: SearchParams, upfx: String, status: HTTPResponse.Status, _ body: (inout HTMLWriter) throws -> Void
+    ) rethrows -> Reply {
         var w = HTMLWriter(capacity: 65536)
-        Layout.start(&w, title: p.q + " - search results", scope: scope, upfx: upfx, query: p.q)
-        body(&w)
+        var hidden: [(String, String)] = []
+        if p.relevance { hidden.append(("r", "1")) }
+        if p.threads { hidden.append(("t", "1")) }
+        if p.x == "t" { hidden.append(("x", "t")) }
+        Layout.start(&w, title: p.q + " - search results", scope: scope, upfx: upfx, query: p.q, hidden: hidden)
+        try body(&w)
         Layout.end(&w, scope: scope, upfx: upfx)
         var r = Reply.html(w.bytes)
         r.status = status

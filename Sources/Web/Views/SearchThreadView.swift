@@ -1,0 +1,95 @@
+import Index
+import Mail
+
+/// `?q=…&x=t`: a page of hits threaded among themselves (public-inbox's `mset_thread`): an
+/// overview whose links jump to the messages on the page, then every hit in full, nested by
+/// reply depth. Messages that are not hits appear only as the ghosts they leave.
+enum SearchThreadView {
+    static func render(scope: Scope, docs: [Doc], upfx: String, into w: inout HTMLWriter) throws {
+        var byKey: [Int64: Doc] = [:]
+        var rows: [OverviewRow] = []
+        for d in docs {
+            var r = d.row
+            r.num = d.key
+            rows.append(r)
+            byKey[d.key] = d
+        }
+        let entries = ThreadTree.build(rows).flatMap { $0.flattened() }.compactMap { e -> (level: Int, doc: Doc)? in
+            guard let r = e.node.row, let d = byKey[r.num] else { return nil }
+            return (e.depth, d)
+        }
+        // the overview: date, indent, subject (when it changes), author
+        w.raw("<pre>-- links below jump to the message on this page --\n")
+        var prev: [Substring] = []
+        var lastLevel = 0
+        for e in entries {
+            // without the hits between them, depths may jump: indent one step at a time
+            let level = min(e.level, lastLevel + 1)
+            lastLevel = level
+            w.raw(URLs.shortTime(e.doc.row.ds) + " " + ThreadModel.prefix(level))
+            let id = anchor(e.doc)
+            ThreadSkeleton.line(e.doc, href: "#m" + id, extra: " id=r" + id, prev: &prev, into: &w)
+        }
+        w.raw("</pre>")
+        // the messages, nested
+        var depth = 0
+        lastLevel = 0
+        for (i, e) in entries.enumerated() {
+            let level = min(e.level, lastLevel + 1)
+            lastLevel = level
+            if level > depth {
+                while depth < level {
+                    w.raw("<ul class=th><li>")
+                    depth += 1
+                }
+            } else {
+                while depth > level {
+                    w.raw("</li></ul>")
+                    depth -= 1
+                }
+                if level > 0 && i > 0 { w.raw("</li><li>") }
+            }
+            try message(scope: scope, e.doc, upfx: upfx, into: &w)
+        }
+        while depth > 0 {
+            w.raw("</li></ul>")
+            depth -= 1
+        }
+    }
+
+    /// The anchor of a hit: unique per stored copy (the same Message-ID may be two hits).
+    static func anchor(_ d: Doc) -> String { URLs.anchor(d.mid) + (d.key == d.row.num ? "" : "-\(d.key)") }
+
+    static func message(scope: Scope, _ d: Doc, upfx: String, into w: inout HTMLWriter) throws {
+        let id = anchor(d)
+        let mhref = upfx + URLs.mid(d.mid) + "/"
+        w.raw("<article class=msg><pre><a href=#r" + id + " id=m" + id + ">*</a> <b>")
+        w.text(d.row.subject.isEmpty ? "(no subject)" : d.row.subject)
+        w.raw("</b>\n")
+        w.append(
+            bytes: try scope.cached("sx|\(d.inboxIndex)|\(d.row.blob)|\(upfx)|" + d.mid) {
+                let m = Message.parse(try d.inbox.raw(d.row))
+                var w = HTMLWriter(capacity: 8192)
+                w.raw("From: ")
+                w.text(m.from.map(\.displayName).joined(separator: ", "))
+                w.raw(" @ " + URLs.shortTime(d.row.ds) + " UTC (<a href=\"")
+                w.attr(mhref)
+                w.raw("\">permalink</a> / <a href=\"")
+                w.attr(mhref + "raw")
+                w.raw("\">raw</a>)\n\n")
+                MessageBody(attachmentPrefix: mhref, midPrefix: upfx, known: try scope.known(MessageBody.candidates(m))).render(m, into: &w)
+                w.raw("\n<a href=\"")
+                w.attr(mhref)
+                w.raw("\">permalink</a> <a href=\"")
+                w.attr(mhref + "raw")
+                w.raw("\">raw</a> <a href=\"")
+                w.attr(mhref + "#R")
+                w.raw("\">reply</a>\t[<a href=\"")
+                w.attr(mhref + "T/#u")
+                w.raw("\">flat</a>|<a href=\"")
+                w.attr(mhref + "t/#u")
+                w.raw("\">nested</a>]</pre></article>")
+                return w.bytes
+            })
+    }
+}
