@@ -97,16 +97,16 @@ func tempDir(_ tag: String) throws -> String {
     static let cover = "20200428151725.31091-1-joro@8bytes.org"
     static let smallRoot = "20200103184044.73568-1-dverkamp@chromium.org"
 
-    func b4Env(_ port: Int, _ dir: String) throws -> [String: String] {
+    func b4Env(_ port: Int, _ dir: String, inbox: String = "test") throws -> [String: String] {
         let cfg = dir + "/gitconfig"
         let text = """
             [user]
             \tname = Test
             \temail = test@example.org
             [b4]
-            \tmidmask = http://127.0.0.1:\(port)/test/%s
-            \tlinkmask = http://127.0.0.1:\(port)/test/%s
-            \tsearchmask = http://127.0.0.1:\(port)/test/?x=m&t=1&q=%s
+            \tmidmask = http://127.0.0.1:\(port)/\(inbox)/%s
+            \tlinkmask = http://127.0.0.1:\(port)/\(inbox)/%s
+            \tsearchmask = http://127.0.0.1:\(port)/\(inbox)/?x=m&t=1&q=%s
             \tattestation-policy = off
             \tattestation-checkmarks = plain
 
@@ -145,6 +145,97 @@ func tempDir(_ tag: String) throws -> String {
             #expect(series.contains("Subject: [PATCH v3 12/75] x86/boot/compressed/64: Switch to __KERNEL_CS"))
         }
         #expect(amFiles.contains { $0.hasSuffix(".cover") })
+    }
+
+    /// `b4 am` asks `patchid:` OR-queries for review trailers given outside the thread: a
+    /// review of a resent copy of SEV-ES patch 12/75 (same diff, another thread) must reach the
+    /// series b4 writes, and only through that search.
+    @Test func b4AmCollectsTrailersFoundByPatchID() async throws {
+        let patch = String(decoding: Fixtures.corpus("058-sev-es-v3-patch-12.eml"), as: UTF8.self)
+        var resend: [Substring] = []
+        var inHeader = true
+        var skippingFolded = false
+        for line in patch.split(separator: "\n", omittingEmptySubsequences: false) {
+            if inHeader && line.isEmpty { inHeader = false }
+            if inHeader {
+                if skippingFolded && (line.hasPrefix(" ") || line.hasPrefix("\t")) { continue }
+                skippingFolded = false
+                let lower = line.lowercased()
+                if lower.hasPrefix("message-id:") || lower.hasPrefix("in-reply-to:") || lower.hasPrefix("references:") {
+                    skippingFolded = true
+                    continue
+                }
+                if lower.hasPrefix("subject:") {
+                    resend.append("Message-ID: <resend-12.joro@example.org>")
+                    resend.append(Substring(line.replacingOccurrences(of: "[PATCH v3 12/75]", with: "[PATCH RESEND v3 12/75]")))
+                    continue
+                }
+            }
+            resend.append(line)
+        }
+        let review = """
+            From: Rev Iewer <rev@example.org>
+            To: Joerg Roedel <joro@8bytes.org>
+            Subject: Re: [PATCH RESEND v3 12/75] x86/boot/compressed/64: Switch to __KERNEL_CS after GDT is loaded
+            Date: Wed, 6 May 2020 10:00:00 +0000
+            Message-ID: <review-12@example.org>
+            In-Reply-To: <resend-12.joro@example.org>
+            References: <resend-12.joro@example.org>
+
+            On Tue, Apr 28, 2020 at 05:16:22PM +0200, Joerg Roedel wrote:
+            > Switch to __KERNEL_CS after GDT is loaded.
+
+            Looks right to me.
+
+            Reviewed-by: Rev Iewer <rev@example.org>
+
+            """
+        let inbox = try TemporaryInbox(name: "pid", address: "pid@example.org")
+        try inbox.importFiles(["057-sev-es-v3-cover.eml", "058-sev-es-v3-patch-12.eml"].map(Fixtures.corpusPath))
+        try inbox.importBytes([Array(resend.joined(separator: "\n").utf8), Array(review.utf8)])
+        // the resend is a separate thread: the review is not in the series' own thread
+        #expect(try inbox.inbox.index.threadRows(mid: Self.cover)?.strict.count == 2)
+
+        let server = try await LiveServer.start(site: Site(inboxes: [inbox.inbox], threads: 2))
+        defer { server.stop() }
+        let dir = try tempDir("b4pid")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/am", withIntermediateDirectories: true)
+        let am = try await runProgram(
+            ["b4", "--no-interactive", "am", "-o", dir + "/am", Self.cover], env: try b4Env(server.port, dir, inbox: "pid"), cwd: dir)
+        #expect(am.status == 0, "\(am.stderr)")
+        #expect(am.stderr.contains("code-review trailers"), "\(am.stderr)")
+        let mbx = try FileManager.default.contentsOfDirectory(atPath: dir + "/am").first { $0.hasSuffix(".mbx") }
+        let series = try String(contentsOfFile: dir + "/am/" + (mbx ?? "none"), encoding: .utf8)
+        #expect(series.contains("Subject: [PATCH v3 12/75] x86/boot/compressed/64: Switch to __KERNEL_CS"))
+        #expect(series.contains("Reviewed-by: Rev Iewer <rev@example.org>"), "\(am.stderr)")
+    }
+
+    /// `b4 mbox -c` looks for newer revisions with `(s:"…" AND f:"…") AND d:YYYYMMDD..`: given
+    /// v1 of the small series it must find and add v2's thread.
+    @Test func b4MboxFindsNewerRevisions() async throws {
+        let inbox = try TemporaryInbox(name: "rev", address: "rev@example.org")
+        let v2 = ["050-thread-small-root.eml", "051-thread-small-patch2.eml", "052-thread-small-reply-to-root.eml"]
+        try inbox.importFiles(
+            ["v1-patch-1.eml", "v1-patch-2.eml"].map { Fixtures.root + "/revisions/" + $0 } + v2.map(Fixtures.corpusPath))
+        let server = try await LiveServer.start(site: Site(inboxes: [inbox.inbox], threads: 2))
+        defer { server.stop() }
+        let dir = try tempDir("b4rev")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let env = try b4Env(server.port, dir, inbox: "rev")
+        let v1 = "20191217190610.248061-1-dverkamp@chromium.org"
+        for check in [false, true] {
+            let name = check ? "c.mbox" : "plain.mbox"
+            let out = dir + "/" + name
+            let r = try await runProgram(
+                ["b4", "--no-interactive", "mbox"] + (check ? ["-c"] : []) + ["-n", name, "-o", dir, v1], env: env, cwd: dir)
+            #expect(r.status == 0, "\(r.stderr)")
+            let got = (try? Data(contentsOf: URL(fileURLWithPath: out))).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            #expect(got.contains("Message-ID: <\(v1)>") || got.contains("Message-Id: <\(v1)>"), "\(r.stderr)")
+            // v2's root only with -c, found by the search
+            #expect(got.contains(Self.smallRoot) == check, "\(r.stderr)")
+            if check { #expect(r.stderr.contains("Checking for newer revisions"), "\(r.stderr)") }
+        }
     }
 
     @Test func feedparserReadsFeeds() async throws {
