@@ -3,6 +3,7 @@ import FoundationXML
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Index
 import NIOCore
 import TestSupport
 import Testing
@@ -149,6 +150,22 @@ func mboxMessages(_ bytes: [UInt8]) -> [String] {
         #expect(r.text.contains("[test]"))
         let m = try await post("/all/?q=s:virtio-balloon&x=m")
         #expect(mboxMessages(try gunzip(m.bytes)).count == 4)
+    }
+
+    /// `/all/?r=1`: hits of every inbox merged by bm25 rank, not inbox after inbox.
+    @Test func allInboxesRelevanceMergesByRank() throws {
+        let q = try SearchQuery.parse("virtio OR qxl", now: 0)
+        let hits = try fx.site.all.search(q, offset: 0, limit: 500, relevance: true, threads: false)
+        var rank: [Int64: Double] = [:]
+        for (i, ib) in fx.site.all.inboxes.enumerated() {
+            let r = try ib.index.search(q, offset: 0, limit: 500, order: .relevance)
+            #expect(r.ranks.count == r.rows.count)
+            for (row, k) in zip(r.rows, r.ranks) { rank[Int64(i) << 40 | row.num] = k }
+        }
+        let ranks = hits.docs.compactMap { rank[$0.key] }
+        #expect(ranks.count == hits.docs.count)
+        #expect(ranks == ranks.sorted())
+        #expect(Set(hits.docs.map(\.inboxIndex)) == [0, 1])
     }
 
     @Test func searchBoxAndHelp() async throws {

@@ -15,11 +15,14 @@ public struct SearchResults: Sendable, Equatable {
     public var total: Int
     public var offset: Int
     public var rows: [OverviewRow]
+    /// With `.relevance`: each row's FTS5 bm25 rank (lower is better), to merge inboxes' hits.
+    public var ranks: [Double]
 
-    public init(total: Int, offset: Int, rows: [OverviewRow]) {
+    public init(total: Int, offset: Int, rows: [OverviewRow], ranks: [Double] = []) {
         self.total = total
         self.offset = offset
         self.rows = rows
+        self.ranks = ranks
     }
 }
 
@@ -44,7 +47,8 @@ extension ArchiveIndex {
             guard total > offset, limit > 0 else { return SearchResults(total: total, offset: offset, rows: []) }
             // 2. which: the article numbers of the page, in order. Only keys are sorted; sorting
             // whole rows of thousands of hits cost 4x more.
-            let nums: [Int64]
+            var nums: [Int64]
+            var rankOf: [Int64: Double] = [:]
             if collapseThreads {
                 let pick = byRank ? "min(fts.rank) AS pick" : "max(over.ts) AS pick"
                 nums = try Int64.fetchAll(
@@ -53,9 +57,15 @@ extension ArchiveIndex {
                         "SELECT over.num, \(pick) \(src.sql) GROUP BY over.tid ORDER BY pick \(byRank ? "ASC" : "DESC"), over.num DESC LIMIT ? OFFSET ?",
                     arguments: StatementArguments(args + page))
             } else if byRank {
-                nums = try Int64.fetchAll(
-                    db, sql: "SELECT over.num \(src.sql) ORDER BY fts.rank, over.ts DESC, over.num DESC LIMIT ? OFFSET ?",
+                nums = []
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT over.num, fts.rank \(src.sql) ORDER BY fts.rank, over.ts DESC, over.num DESC LIMIT ? OFFSET ?",
                     arguments: StatementArguments(args + page))
+                {
+                    let num: Int64 = row[0]
+                    nums.append(num)
+                    rankOf[num] = row[1]
+                }
             } else if thread == nil, Self.walkReceivedIndex(want: offset + limit, hits: total, messages: try Self.highwater(db)) {
                 // many hits: walk the received-time index newest first and stop after the page
                 let c = SearchCompiler.condition(plan)
@@ -73,7 +83,8 @@ extension ArchiveIndex {
                 db, sql: "SELECT \(OverviewRow.columns) FROM over WHERE num IN (\(marks))", arguments: StatementArguments(nums))
             var byNum: [Int64: OverviewRow] = [:]
             for r in rows { byNum[r.num] = r }
-            return SearchResults(total: total, offset: offset, rows: nums.compactMap { byNum[$0] })
+            let page = nums.compactMap { byNum[$0] }
+            return SearchResults(total: total, offset: offset, rows: page, ranks: rankOf.isEmpty ? [] : page.map { rankOf[$0.num] ?? 0 })
         }
     }
 

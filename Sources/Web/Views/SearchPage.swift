@@ -87,14 +87,19 @@ extension Scope {
             return SearchHits(total: r.total, docs: r.rows.map { doc($0, 0) })
         }
         var total = 0
-        var all: [Doc] = []
+        var all: [(doc: Doc, rank: Double)] = []
         for (i, ib) in inboxes.enumerated() {
             let r = try ib.index.search(query, offset: 0, limit: offset + limit, order: order, collapseThreads: threads)
             total += r.total
-            all += r.rows.map { doc($0, i) }
+            all += r.rows.enumerated().map { (doc($0.element, i), $0.offset < r.ranks.count ? r.ranks[$0.offset] : 0) }
         }
-        if !relevance { all.sort { ($0.row.ts, $0.key) > ($1.row.ts, $1.key) } }
-        return SearchHits(total: total, docs: Array(all.dropFirst(offset).prefix(limit)))
+        // newest first; by relevance, the best bm25 rank of any inbox first (bm25 scores of
+        // separate FTS5 tables are comparable enough: same tokenizer, similar statistics)
+        all.sort {
+            if relevance && $0.rank != $1.rank { return $0.rank < $1.rank }
+            return ($0.doc.row.ts, $0.doc.key) > ($1.doc.row.ts, $1.doc.key)
+        }
+        return SearchHits(total: total, docs: all.dropFirst(offset).prefix(limit).map(\.doc))
     }
 
     /// (inbox index, article number) of every hit, for mbox downloads; `mid` limits the search
