@@ -6,7 +6,8 @@
 #
 # Environment: as bench-web.sh (TIDINGS, DURATION=10s, THREADS=2, CONNS=8, KEEP, WORK_DIR, ONLY).
 #
-# Prints index sizes, then per query: req/s, p50 and p99 for both servers and the req/s ratio
+# Prints index sizes, then per query: req/s, p50 and p99 for Tidings (as served, and with its page
+# cache off: every request searched and rendered) and public-inbox, and the req/s ratios
 # (a subject+date query with thousands of hits, a body phrase, a free word, b4's 75-term
 # `patchid:` OR, and the mbox.gz POST), then hit counts of 20 fixed queries from both
 # ("Results … of ~N" on the HTML page; public-inbox's counts are Xapian estimates).
@@ -14,7 +15,12 @@
 BENCH_NAME=search BENCH_PORT_BASE=18190
 . "$(dirname "${BASH_SOURCE[0]}")/lib-bench-serve.sh"
 
-# ---- servers start above; queries below
+# ---- servers start above; a second Tidings with its page cache off measures every request
+# rendered from scratch (wrk repeats one URL, which the cached server answers from memory)
+TD_NC_PORT=$((BENCH_PORT_BASE + 3))
+PI_CONFIG=$TD_CONFIG "$TIDINGS" serve --listen "127.0.0.1:$TD_NC_PORT" --cache-mb 0 >"$WORK/logs/td-serve-nocache.log" 2>&1 &
+PIDS+=("$!")
+wait_up "$TD_NC_PORT"
 
 enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote_plus(sys.argv[1]))' "$1"; }
 
@@ -64,12 +70,19 @@ for entry in "${QUERIES[@]}"; do
 done
 
 bench_table_reset
-bench_table_row "query" "tidings req/s" "p50 ms" "p99 ms" "p-i req/s" "p50 ms" "p99 ms" "ratio"
+bench_table_row "query" "tidings req/s" "p50 ms" "p99 ms" "uncached req/s" "p50 ms" "p99 ms" "p-i req/s" "p50 ms" "p99 ms" \
+	"ratio" "uncached ratio"
 bench_one() { # LABEL PATH [LUA]
-	local td=(0 - -) pi=(0 - -)
-	[[ ${ONLY:-} == pi ]] || { bench_log "wrk tidings $1"; read -r -a td <<<"$(run_wrk "$TD_PORT" "$2" "${3:-}")"; }
+	local td=(0 - -) nc=(0 - -) pi=(0 - -)
+	if [[ ${ONLY:-} != pi ]]; then
+		bench_log "wrk tidings $1"
+		read -r -a td <<<"$(run_wrk "$TD_PORT" "$2" "${3:-}")"
+		bench_log "wrk tidings (no page cache) $1"
+		read -r -a nc <<<"$(run_wrk "$TD_NC_PORT" "$2" "${3:-}")"
+	fi
 	[[ ${ONLY:-} == tidings ]] || { bench_log "wrk public-inbox $1"; read -r -a pi <<<"$(run_wrk "$PI_PORT" "$2" "${3:-}")"; }
-	bench_table_row "$1" "${td[0]}" "${td[1]}" "${td[2]}" "${pi[0]}" "${pi[1]}" "${pi[2]}" "$(bench_div "${td[0]}" "${pi[0]}" '%.1fx')"
+	bench_table_row "$1" "${td[0]}" "${td[1]}" "${td[2]}" "${nc[0]}" "${nc[1]}" "${nc[2]}" "${pi[0]}" "${pi[1]}" "${pi[2]}" \
+		"$(bench_div "${td[0]}" "${pi[0]}" '%.1fx')" "$(bench_div "${nc[0]}" "${pi[0]}" '%.1fx')"
 }
 for entry in "${QUERIES[@]}"; do
 	bench_one "${entry%%:*}" "bench/?q=$(enc "${entry#*:}")"
@@ -81,7 +94,7 @@ FIXED=(
 	"virtio" "s:virtio" "f:mst@redhat.com" "s:PATCH AND d:2019-01-01..2020-12-31" "\"live migration\""
 	"s:\"virtio-balloon\"" "b:Reviewed-by" "nq:vhost" "q:vhost" "dfn:Makefile" "dfb:GFP_KERNEL" "dfa:kfree"
 	"n:config.gz" "s:RFC" "f:jasowang AND s:vhost" "memory leak" "iommu NOT s:iommu" "s:(virtio OR vhost) AND d:20200101.."
-	"m:20200103184044.73568-1-dverkamp@chromium.org" "dfhh:probe"
+	"m:20200103184044.73568-1-dverkamp@chromium.org" "dfhh:virtballoon_probe"
 )
 count() { # PORT QUERY -> hit count (0 when none)
 	local html

@@ -14,6 +14,7 @@
 #   ONLY=tidings|pi   load only one server (both are still set up)
 #   MID=…  ROOT_MID=… the single-message page and the 171-message thread root
 #   WORK_DIR=DIR      reuse a kept run's directory (both inboxes already set up); implies KEEP
+#   PI_WORKERS=N      public-inbox-httpd worker processes (default: one per core)
 #
 # Prints, per URL: req/s, p50 and p99 latency for both servers and the req/s ratio, then
 # each server's RSS after the run.

@@ -83,7 +83,9 @@ fi
 for port in "$PI_PORT" "$TD_PORT"; do
 	curl -s -m 2 -o /dev/null "http://127.0.0.1:$port/" && bench_die "port $port is already in use"
 done
-PI_CONFIG=$PI_CONFIG public-inbox-httpd -l "http://127.0.0.1:$PI_PORT" >"$WORK/logs/pi-httpd.log" 2>&1 &
+# public-inbox-httpd runs one worker process unless told; give it one per core, as Tidings uses
+PI_WORKERS=${PI_WORKERS:-$(nproc)}
+PI_CONFIG=$PI_CONFIG public-inbox-httpd -W "$PI_WORKERS" -l "http://127.0.0.1:$PI_PORT" >"$WORK/logs/pi-httpd.log" 2>&1 &
 PI_PID=$!
 PIDS+=("$PI_PID")
 PI_CONFIG=$TD_CONFIG "$TIDINGS" serve --listen "127.0.0.1:$TD_PORT" >"$WORK/logs/td-serve.log" 2>&1 &

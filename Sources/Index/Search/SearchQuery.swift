@@ -50,6 +50,22 @@ public struct SearchQuery: Sendable, Equatable {
         return out
     }
 
+    /// Every date range of the query, resolved (relative dates anchored at parse time): with
+    /// the query text, what a cache of results must be keyed on.
+    public var dateRanges: [DateRange] {
+        var out: [DateRange] = []
+        func walk(_ n: Node) {
+            switch n {
+            case .range(let r): out.append(r)
+            case .and(let inc, let exc): (inc + exc).forEach(walk)
+            case .or(let c): c.forEach(walk)
+            default: break
+            }
+        }
+        walk(root)
+        return out
+    }
+
     /// Longest query accepted (b4's 75-term `patchid:` OR is under 4 KiB).
     public static let maxLength = 64 * 1024
 
@@ -105,24 +121,38 @@ enum QueryToken: Equatable {
 
 /// Splits a query into tokens.
 enum QueryLexer {
-    static let quotes: Set<Character> = ["\"", "\u{201C}", "\u{201D}"]
+    /// `"` and the typographic quotes a pasted query may carry.
+    static func isQuote(_ c: Unicode.Scalar) -> Bool { c == "\"" || c == "\u{201C}" || c == "\u{201D}" }
 
-    static func isBreak(_ c: Character) -> Bool { c.isWhitespace || c == "(" || c == ")" || quotes.contains(c) }
+    static func isBreak(_ c: Unicode.Scalar) -> Bool { isSpace(c) || c == "(" || c == ")" || isQuote(c) }
+
+    /// Whitespace, NUL included; ASCII answered without Unicode property lookups (b4's
+    /// 75-term queries spent most of their parse time in them).
+    static func isSpace(_ c: Unicode.Scalar) -> Bool {
+        if c.isASCII { return c == " " || (c.value >= 0x09 && c.value <= 0x0D) || c.value == 0 }
+        return c.properties.isWhitespace
+    }
 
     static func tokens(_ q: String) throws -> [QueryToken] {
-        let s = Array(q.replacingOccurrences(of: "\u{0}", with: " "))
+        // scalars, not Characters: no grapheme breaking, and every syntax character is one scalar
+        let s = Array(q.unicodeScalars)
+        func string(_ r: Range<Int>) -> String {
+            var v = String.UnicodeScalarView()
+            v.append(contentsOf: s[r])
+            return String(v)
+        }
         var out: [QueryToken] = []
         var i = 0
         var pendingPrefix: String?
         func phrase(from start: Int) throws -> (String, Int) {
             var j = start
-            while j < s.count && !quotes.contains(s[j]) { j += 1 }
+            while j < s.count && !isQuote(s[j]) { j += 1 }
             guard j < s.count else { throw SearchQuery.ParseError("a quote (\") is not closed") }
-            return (String(s[start..<j]), j + 1)
+            return (string(start..<j), j + 1)
         }
         while i < s.count {
             let c = s[i]
-            if c.isWhitespace {
+            if isSpace(c) {
                 i += 1
                 continue
             }
@@ -136,14 +166,14 @@ enum QueryLexer {
                 i += 1
                 continue
             }
-            if quotes.contains(c) {
+            if isQuote(c) {
                 let (text, next) = try phrase(from: i + 1)
                 out.append(.term(prefix: pendingPrefix, text: text, phrase: true, wildcard: false))
                 pendingPrefix = nil
                 i = next
                 continue
             }
-            let atStart = i == 0 || s[i - 1].isWhitespace || s[i - 1] == "("
+            let atStart = i == 0 || isSpace(s[i - 1]) || s[i - 1] == "("
             if (c == "+" || c == "-") && atStart && i + 1 < s.count && !isBreak(s[i + 1]) {
                 out.append(c == "+" ? .love : .hate)
                 i += 1
@@ -151,7 +181,7 @@ enum QueryLexer {
             }
             var j = i
             while j < s.count && !isBreak(s[j]) { j += 1 }
-            let word = String(s[i..<j])
+            let word = string(i..<j)
             i = j
             if word == "AND" || word == "OR" || word == "NOT" {
                 out.append(word == "AND" ? .and : word == "OR" ? .or : .not)
@@ -161,15 +191,15 @@ enum QueryLexer {
                 let name = String(word[..<colon])
                 var value = String(word[word.index(after: colon)...])
                 if SearchQuery.datePrefixes.contains(word[..<colon]) {
-                    if value.isEmpty && i < s.count && quotes.contains(s[i]) {
+                    if value.isEmpty && i < s.count && isQuote(s[i]) {
                         let (text, next) = try phrase(from: i + 1)
                         value = text
                         i = next
                     } else {
                         // a date runs to the next space (public-inbox's \S+), less closing parens
                         var k = i
-                        while k < s.count && !s[k].isWhitespace { k += 1 }
-                        var rest = String(s[i..<k])
+                        while k < s.count && !isSpace(s[k]) { k += 1 }
+                        var rest = string(i..<k)
                         var closing = 0
                         while rest.hasSuffix(")") {
                             rest.removeLast()
@@ -182,7 +212,7 @@ enum QueryLexer {
                     continue
                 }
                 if value.isEmpty {
-                    if i < s.count && quotes.contains(s[i]) {
+                    if i < s.count && isQuote(s[i]) {
                         pendingPrefix = name
                     } else if i < s.count && s[i] == "(" {
                         out.append(.prefixOpen(name))

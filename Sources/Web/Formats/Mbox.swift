@@ -146,26 +146,35 @@ enum Mbox {
             guard let k = keys[i] else { return [] }
             return try ib.index.threadMboxRows(tid: k.0, sid: k.1, after: after, batch: 1000)
         }
-        let cacheKey = "tmbox|" + mid
-        if let hit = scope.cachedValue(cacheKey) {
-            var r = Reply(contentType: "application/gzip", body: .bytes(hit))
-            r.headers = [(.contentDisposition, "inline; filename=\(fn).mbox.gz")]
-            r.compress = false
-            return r
-        }
-        var r = Reply(contentType: "application/gzip", body: .stream(stream))
-        r.headers = [(.contentDisposition, "inline; filename=\(fn).mbox.gz")]
-        r.gzipBody = true
-        // keep the finished gzip for the next request (threads are small; inboxes are not)
-        r.onComplete = { bytes in scope.store(cacheKey, bytes) }
-        return r
+        // threads are small: the finished gzip is kept for the next request (inboxes are not)
+        return download(scope: scope, filename: fn, cacheKey: "tmbox|" + mid) { stream }
     }
 
     static func all(scope: Scope) -> Reply {
-        let stream = RowStream(scope: scope) { ib, _, after in try ib.index.allMessages(after: after, batch: 500) }
-        var r = Reply(contentType: "application/gzip", body: .stream(stream))
-        r.headers = [(.contentDisposition, "inline; filename=all.mbox.gz")]
+        download(scope: scope, filename: "all") {
+            RowStream(scope: scope) { ib, _, after in try ib.index.allMessages(after: after, batch: 500) }
+        }
+    }
+
+    /// An `application/gzip` download `filename.mbox.gz`, gzipped as it streams. With `cacheKey`
+    /// the finished file is kept in the scope's cache (until the scope changes) and the next
+    /// request gets it from there without calling `stream`.
+    static func download(scope: Scope, filename: String, cacheKey: String? = nil, stream: () throws -> any ChunkSource) rethrows
+        -> Reply
+    {
+        if let cacheKey, let hit = scope.cachedValue(cacheKey) { return downloaded(hit, filename: filename) }
+        var r = Reply(contentType: "application/gzip", body: .stream(try stream()))
         r.gzipBody = true
+        if let cacheKey { r.onComplete = { bytes in scope.store(cacheKey, bytes) } }
+        r.headers = [(.contentDisposition, "inline; filename=\(filename).mbox.gz")]
+        return r
+    }
+
+    /// A download already gzipped (from the cache).
+    static func downloaded(_ gzip: [UInt8], filename: String) -> Reply {
+        var r = Reply(contentType: "application/gzip", body: .bytes(gzip))
+        r.compress = false
+        r.headers = [(.contentDisposition, "inline; filename=\(filename).mbox.gz")]
         return r
     }
 }

@@ -60,16 +60,40 @@ struct SearchParams: Sendable {
         return out
     }
 
-    /// Decodes `application/x-www-form-urlencoded` pairs (`+` is a space).
+    /// Decodes `application/x-www-form-urlencoded` pairs (`+` is a space; a `%` not followed
+    /// by two hex digits stays as it is; invalid UTF-8 becomes U+FFFD).
     static func decode(_ query: String) -> [(String, String)] {
-        query.split(whereSeparator: { $0 == "&" || $0 == ";" }).map { pair in
-            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func d(_ s: Substring) -> String {
-                let plus = s.replacingOccurrences(of: "+", with: " ")
-                return plus.removingPercentEncoding ?? plus
-            }
-            return (d(kv[0]), kv.count > 1 ? d(kv[1]) : "")
+        query.utf8.split(whereSeparator: { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: ";") }).map { pair in
+            let kv = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            return (unescape(kv[0]), kv.count > 1 ? unescape(kv[1]) : "")
         }
+    }
+
+    static func unescape(_ s: Substring.UTF8View.SubSequence) -> String {
+        func hex(_ b: UInt8) -> UInt8? {
+            switch b {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): b - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): b - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): b - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        let b = Array(s)
+        var out: [UInt8] = []
+        out.reserveCapacity(b.count)
+        var i = 0
+        while i < b.count {
+            if b[i] == UInt8(ascii: "+") {
+                out.append(0x20)
+            } else if b[i] == UInt8(ascii: "%"), i + 2 < b.count, let h = hex(b[i + 1]), let l = hex(b[i + 2]) {
+                out.append(h << 4 | l)
+                i += 2
+            } else {
+                out.append(b[i])
+            }
+            i += 1
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
@@ -130,6 +154,11 @@ enum SearchPage {
         }
     }
 
+    /// The query text with its date ranges as resolved now (`d:last.week..` moves with the clock).
+    static func cacheKey(_ query: SearchQuery, _ q: String) -> String {
+        query.dateRanges.map { "\($0.column.rawValue):\($0.lower ?? -1)..\($0.upper ?? -1)|" }.joined() + q
+    }
+
     static func render(scope: Scope, params p: SearchParams, host: String?, upfx: String = "") throws -> Reply {
         let query: SearchQuery
         switch parse(p.q) {
@@ -142,11 +171,11 @@ enum SearchPage {
                 w.raw("</pre>")
             }
         }
-        // a page is cached until an inbox of the scope changes; the key holds the parsed query
-        // (relative dates resolved), so `d:last.week..` is never served from an older day
+        // a page is cached until an inbox of the scope changes; the key holds the resolved date
+        // ranges, so `d:last.week..` is never served from an older day
         let key =
             "search|\(p.x)|\(p.offset)|\(p.limit)|\(p.relevance)|\(p.threads)|\(upfx)|\(p.x == "A" ? host ?? "" : "")|"
-            + String(reflecting: query.root) + "|" + p.q
+            + Self.cacheKey(query, p.q)
         let type = p.x == "A" ? Atom.contentType : Reply.htmlType
         if let hit = scope.cachedValue(key) { return Reply(contentType: type, body: .bytes(hit)) }
         let reply = try results(scope: scope, query: query, params: p, host: host, upfx: upfx)
@@ -389,13 +418,13 @@ enum SearchPage {
         case .success(let q): query = q
         case .failure(let e): return .text("Bad query: " + e.message + "\n", status: .badRequest)
         }
+        let fn = URLs.filename(fromSubject: (p.threads ? "results-thread-" : "results-") + p.q) ?? "results"
+        // b4 and lei repeat their queries: a finished download is kept until the scope changes
+        let key = "smbox|\(p.threads)|\(mid ?? "")|" + cacheKey(query, p.q)
+        if let hit = scope.cachedValue(key) { return Mbox.downloaded(hit, filename: fn) }
         let ids = try scope.searchArticles(query, expand: p.threads, mid: mid)
         if ids.isEmpty { return .text("No results found\n", status: .notFound, type: "text/plain") }
-        let fn = URLs.filename(fromSubject: (p.threads ? "results-thread-" : "results-") + p.q) ?? "results"
-        var r = Reply(contentType: "application/gzip", body: .stream(ArticleStream(scope: scope, ids: ids)))
-        r.headers = [(.contentDisposition, "inline; filename=\(fn).mbox.gz")]
-        r.gzipBody = true
-        return r
+        return Mbox.download(scope: scope, filename: fn, cacheKey: key) { ArticleStream(scope: scope, ids: ids) }
     }
 
     /// Streams the messages of a list of (inbox, article) pairs.
