@@ -168,6 +168,34 @@ func mboxMessages(_ bytes: [UInt8]) -> [String] {
         #expect(Set(hits.docs.map(\.inboxIndex)) == [0, 1])
     }
 
+    @Test func formDecoding() {
+        let d = SearchParams.decode("q=a%20b+c&x=%ZZ&l=%E2%9C%93;r&bad=%F0")
+        #expect(d.map(\.0) == ["q", "x", "l", "r", "bad"])
+        #expect(d.map(\.1) == ["a b c", "%ZZ", "\u{2713}", "", "\u{FFFD}"])
+    }
+
+    /// Result pages and mbox downloads are cached, but never past a change of the inbox.
+    @Test func cachedResultsFollowNewMail() async throws {
+        let inbox = try TemporaryInbox(name: "c", address: "c@example.org")
+        try inbox.importFiles(["050-thread-small-root.eml", "052-thread-small-reply-to-root.eml"].map(Fixtures.corpusPath))
+        let app = Application(responder: WebResponder(site: Site(inboxes: [inbox.inbox], threads: 2)))
+        func get(_ uri: String, post: Bool = false) async throws -> TestResponse {
+            try await app.test(.router) { client in try await client.execute(uri: uri, method: post ? .post : .get) { $0 } }
+        }
+        let q = "/c/?q=s:virtio-balloon"
+        let first = try await get(q)
+        #expect(first.text.contains("Results 1-2 of 2"))
+        #expect(try await get(q).text == first.text)  // from the cache: the same page
+        let mbox1 = try await get(q + "&x=m", post: true)
+        let mbox2 = try await get(q + "&x=m", post: true)
+        #expect(mboxMessages(try gunzip(mbox1.bytes)).count == 2)
+        #expect(mbox2.bytes == mbox1.bytes)
+        try inbox.importFiles([Fixtures.corpusPath("054-thread-small-reply-to-reply.eml")])
+        try await Task.sleep(for: .milliseconds(1100))  // inbox changes are polled once a second
+        #expect(try await get(q).text.contains("Results 1-3 of 3"))
+        #expect(mboxMessages(try gunzip(try await get(q + "&x=m", post: true).bytes)).count == 3)
+    }
+
     @Test func searchBoxAndHelp() async throws {
         let t = try await fx.get("/test/")
         #expect(t.text.contains("<input name=q type=search"))
