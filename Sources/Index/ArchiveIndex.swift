@@ -62,6 +62,20 @@ public final class ArchiveIndex: Sendable {
         }
     }
 
+    /// The blob ids of articles, by number (one query for many: mbox downloads of search hits).
+    public func blobs(nums: [Int64]) throws -> [Int64: String] {
+        guard !nums.isEmpty else { return [:] }
+        return try pool.read { db in
+            var out: [Int64: String] = [:]
+            let marks = Array(repeating: "?", count: nums.count).joined(separator: ",")
+            for row in try Row.fetchAll(db, sql: "SELECT num, blob FROM over WHERE num IN (\(marks))", arguments: StatementArguments(nums))
+            {
+                out[row[0]] = row[1]
+            }
+            return out
+        }
+    }
+
     /// The messages of a thread, oldest first.
     public func thread(tid: Int64, limit: Int = 5000) throws -> [OverviewRow] {
         try pool.read { db in

@@ -31,6 +31,9 @@ public final class Inbox: Sendable {
     /// The raw bytes of a stored message.
     public func raw(_ row: OverviewRow) throws -> [UInt8] { try blobs.read(row.blob) }
 
+    /// The raw bytes of the stored message with this blob id.
+    public func raw(blob: String) throws -> [UInt8] { try blobs.read(blob) }
+
     /// Takes the inbox's write lock (`inbox.lock`, shared with public-inbox) for `body`.
     public func withWriteLock<T>(_ body: () throws -> T) throws -> T {
         let path = config.dir + "/inbox.lock"

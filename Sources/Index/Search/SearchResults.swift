@@ -42,8 +42,15 @@ extension ArchiveIndex {
         let page = [limit.databaseValue, offset.databaseValue]
         return try read { db in
             // 1. how many (the page links and "Results 1-200 of N" need it)
-            let countSQL = collapseThreads ? "SELECT count(DISTINCT over.tid) \(src.sql)" : "SELECT count(*) \(src.sql)"
-            let total = try Int.fetchOne(db, sql: countSQL, arguments: StatementArguments(args)) ?? 0
+            // (words alone: FTS5 counts by itself, without a lookup in `over` per hit; the two
+            // tables change in the same transactions)
+            let total: Int
+            if plan.isPureMatch && !collapseThreads && thread == nil, let m = plan.match {
+                total = try Int.fetchOne(db, sql: "SELECT count(*) FROM fts WHERE fts MATCH ?", arguments: [m]) ?? 0
+            } else {
+                let countSQL = collapseThreads ? "SELECT count(DISTINCT over.tid) \(src.sql)" : "SELECT count(*) \(src.sql)"
+                total = try Int.fetchOne(db, sql: countSQL, arguments: StatementArguments(args)) ?? 0
+            }
             guard total > offset, limit > 0 else { return SearchResults(total: total, offset: offset, rows: []) }
             // 2. which: the article numbers of the page, in order. Only keys are sorted; sorting
             // whole rows of thousands of hits cost 4x more.
