@@ -174,6 +174,22 @@ func mboxMessages(_ bytes: [UInt8]) -> [String] {
         #expect(d.map(\.1) == ["a b c", "%ZZ", "\u{2713}", "", "\u{FFFD}"])
     }
 
+    /// Cache keys: the text for a query without dates (looked up before parsing); resolved
+    /// ranges for one with, so a relative date never reuses an older day's page.
+    @Test func cacheKeys() throws {
+        for q in ["s:foo", "patchid:abc OR patchid:def", "\"x y\" -z"] {
+            #expect(SearchPage.isTimeless(q))
+            #expect(SearchPage.cacheKey(try SearchQuery.parse(q, now: 0), q) == q)
+        }
+        let rel = "s:foo d:last.week.."
+        for q in [rel, "dt:20200101000000..", "x (rt:1.day.ago..)", "-d:2020..", "\u{201C}a\u{201D} d:2020.."] {
+            #expect(!SearchPage.isTimeless(q), "\(q)")
+        }
+        let monday = try SearchQuery.parse(rel, now: 1_700_000_000)
+        let tuesday = try SearchQuery.parse(rel, now: 1_700_000_000 + 86_400)
+        #expect(SearchPage.cacheKey(monday, rel) != SearchPage.cacheKey(tuesday, rel))
+    }
+
     /// Result pages and mbox downloads are cached, but never past a change of the inbox.
     @Test func cachedResultsFollowNewMail() async throws {
         let inbox = try TemporaryInbox(name: "c", address: "c@example.org")

@@ -154,12 +154,20 @@ enum SearchPage {
         }
     }
 
-    /// The query text with its date ranges as resolved now (`d:last.week..` moves with the clock).
+    /// The query text with its date ranges as resolved now (`d:last.week..` moves with the clock);
+    /// for a query without dates, the text alone.
     static func cacheKey(_ query: SearchQuery, _ q: String) -> String {
         query.dateRanges.map { "\($0.column.rawValue):\($0.lower ?? -1)..\($0.upper ?? -1)|" }.joined() + q
     }
 
     static func render(scope: Scope, params p: SearchParams, host: String?, upfx: String = "") throws -> Reply {
+        // a page is cached until an inbox of the scope changes; the key holds the resolved date
+        // ranges, so `d:last.week..` is never served from an older day. A query without dates
+        // is looked up before it is parsed (b4's 75-term ORs took longer to parse than to serve)
+        let prefix =
+            "search|\(p.x)|\(p.offset)|\(p.limit)|\(p.relevance)|\(p.threads)|\(upfx)|\(p.x == "A" ? host ?? "" : "")|"
+        let type = p.x == "A" ? Atom.contentType : Reply.htmlType
+        if isTimeless(p.q), let hit = scope.cachedValue(prefix + p.q) { return Reply(contentType: type, body: .bytes(hit)) }
         let query: SearchQuery
         switch parse(p.q) {
         case .success(let q): query = q
@@ -171,16 +179,23 @@ enum SearchPage {
                 w.raw("</pre>")
             }
         }
-        // a page is cached until an inbox of the scope changes; the key holds the resolved date
-        // ranges, so `d:last.week..` is never served from an older day
-        let key =
-            "search|\(p.x)|\(p.offset)|\(p.limit)|\(p.relevance)|\(p.threads)|\(upfx)|\(p.x == "A" ? host ?? "" : "")|"
-            + Self.cacheKey(query, p.q)
-        let type = p.x == "A" ? Atom.contentType : Reply.htmlType
+        let key = prefix + Self.cacheKey(query, p.q)
         if let hit = scope.cachedValue(key) { return Reply(contentType: type, body: .bytes(hit)) }
         let reply = try results(scope: scope, query: query, params: p, host: host, upfx: upfx)
         if reply.status == .ok, reply.contentType == type, case .bytes(let b) = reply.body { scope.store(key, b) }
         return reply
+    }
+
+    /// Whether `q` has no date prefix (`d:`, `dt:`, `rt:`), so that its results depend on its
+    /// text alone and `cacheKey` is the text itself.
+    static func isTimeless(_ q: String) -> Bool {
+        let b = Array(q.utf8)
+        for i in b.indices {
+            // a prefix starts a term: at the start, or after a blank, `(`, `+`, `-` or a quote
+            if i > 0 && ![0x20, 0x09, 0x0A, 0x0D, 0x28, 0x2B, 0x2D, 0x22].contains(b[i - 1]) && b[i - 1] < 0x80 { continue }
+            for p in ["d:", "dt:", "rt:"] where b[i...].starts(with: p.utf8) { return false }
+        }
+        return true
     }
 
     static func results(scope: Scope, query: SearchQuery, params p: SearchParams, host: String?, upfx: String) throws -> Reply {
@@ -413,14 +428,16 @@ enum SearchPage {
 
     /// `POST …?q=&x=m`: the hits (with `t=1`, their whole threads) as gzipped mboxrd, streamed.
     static func mbox(scope: Scope, params p: SearchParams, mid: String?) throws -> Reply {
+        let fn = URLs.filename(fromSubject: (p.threads ? "results-thread-" : "results-") + p.q) ?? "results"
+        // b4 and lei repeat their queries: a finished download is kept until the scope changes
+        let prefix = "smbox|\(p.threads)|\(mid ?? "")|"
+        if isTimeless(p.q), let hit = scope.cachedValue(prefix + p.q) { return Mbox.downloaded(hit, filename: fn) }
         let query: SearchQuery
         switch parse(p.q) {
         case .success(let q): query = q
         case .failure(let e): return .text("Bad query: " + e.message + "\n", status: .badRequest)
         }
-        let fn = URLs.filename(fromSubject: (p.threads ? "results-thread-" : "results-") + p.q) ?? "results"
-        // b4 and lei repeat their queries: a finished download is kept until the scope changes
-        let key = "smbox|\(p.threads)|\(mid ?? "")|" + cacheKey(query, p.q)
+        let key = prefix + cacheKey(query, p.q)
         if let hit = scope.cachedValue(key) { return Mbox.downloaded(hit, filename: fn) }
         let ids = try scope.searchArticles(query, expand: p.threads, mid: mid)
         if ids.isEmpty { return .text("No results found\n", status: .notFound, type: "text/plain") }
