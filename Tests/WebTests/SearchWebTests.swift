@@ -168,6 +168,20 @@ func mboxMessages(_ bytes: [UInt8]) -> [String] {
         #expect(Set(hits.docs.map(\.inboxIndex)) == [0, 1])
     }
 
+    @Test func snippets() {
+        let text = "> quoted\nfirst line\n\n  second line\nthird has Virtio\nvirtio again\nand virtio thrice\nvirtio four\n"
+        #expect(SearchPage.snippet(text, terms: []) == ["first line", "second line"])
+        #expect(SearchPage.snippet(text, terms: ["virtio"]) == ["third has Virtio", "virtio again", "and virtio thrice"])
+        #expect(SearchPage.snippet(text, terms: ["absent"]) == ["first line", "second line"])
+        let long = String(repeating: "x ", count: 200) + "needle" + String(repeating: " y", count: 200)
+        let cut = SearchPage.snippet(long, terms: ["needle"])
+        #expect(cut.count == 1 && cut[0].contains("needle") && cut[0].hasPrefix("…") && cut[0].hasSuffix("…"))
+        #expect(cut.first.map { $0.count <= 162 } == true)
+        var w = HTMLWriter()
+        SearchPage.highlight("a <b>Virtio</b> & virtio_ring", terms: ["virtio"], into: &w)
+        #expect(w.string == "a &lt;b&gt;<mark>Virtio</mark>&lt;/b&gt; &amp; <mark>virtio_ring</mark>")
+    }
+
     @Test func formDecoding() {
         let d = SearchParams.decode("q=a%20b+c&x=%ZZ&l=%E2%9C%93;r&bad=%F0")
         #expect(d.map(\.0) == ["q", "x", "l", "r", "bad"])

@@ -316,7 +316,9 @@ enum SearchPage {
         text.withUTF8 { buf in
             let n = buf.count
             var start = 0
-            while start < n && hits.count < 3 {
+            // no words to find (patchid:, m:, dates): the first lines are all there is to show;
+            // otherwise look no further than the first 256 KiB (a huge patch without the word)
+            while start < n && start < 256 << 10 && hits.count < 3 && !(needles.isEmpty && plain.count == 2) {
                 var end = start
                 while end < n && buf[end] != 0x0A { end += 1 }
                 var a = start
