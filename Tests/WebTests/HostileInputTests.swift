@@ -45,6 +45,13 @@ import Testing
         expectNoInjection(atom.text)
         let newHTML = try await fx.get("/test/new.html")
         expectNoInjection(newHTML.text)
+        // found by search: every result view (snippets, nested bodies, Atom) stays inert
+        for view in ["", "&x=t", "&x=A", "&t=1", "&r=1"] {
+            let r = try await fx.get("/test/?q=s:alert+OR+onerror" + view)
+            #expect(r.status == .ok, "\(view)")
+            #expect(r.text.contains("alert(&#39;subject&#39;)") || r.text.contains("alert('subject')"), "\(view)")
+            expectNoInjection(r.text)
+        }
     }
 
     @Test func everySyntheticFixtureRendersSafely() async throws {
