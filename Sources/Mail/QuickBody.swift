@@ -126,14 +126,6 @@ enum QuickBody {
 
     /// Quoted-printable; nil on an `=` that is neither a soft line break nor two hex digits.
     static func quotedPrintable(_ s: ArraySlice<UInt8>) -> [UInt8]? {
-        func hex(_ b: UInt8) -> UInt8? {
-            switch b {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): b - UInt8(ascii: "0")
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): b - UInt8(ascii: "A") + 10
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): b - UInt8(ascii: "a") + 10
-            default: nil
-            }
-        }
         var out: [UInt8] = []
         out.reserveCapacity(s.count)
         var i = s.startIndex
@@ -153,7 +145,7 @@ enum QuickBody {
                 continue
             }
             if j == s.endIndex && j > i + 1 { return nil }
-            guard i + 2 < s.endIndex, let h = hex(s[i + 1]), let l = hex(s[i + 2]) else { return nil }
+            guard i + 2 < s.endIndex, let h = Digest.hexValue(s[i + 1]), let l = Digest.hexValue(s[i + 2]) else { return nil }
             out.append(h << 4 | l)
             i += 3
         }

@@ -51,14 +51,7 @@ import Testing
 
     @Test func gitBlobIDsMatchGit() throws {
         let bytes = Fixtures.corpus("028-patch-single.eml")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-        p.arguments = ["hash-object", Fixtures.corpusPath("028-patch-single.eml")]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        p.waitUntilExit()
-        let expected = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingASCIIWhitespace()
+        let expected = try Command.run(["git", "hash-object", Fixtures.corpusPath("028-patch-single.eml")]).text.trimmingASCIIWhitespace()
         #expect(Digest.gitBlobID(bytes) == expected)
         #expect(Digest.sha1Hex(Array("abc".utf8)) == "a9993e364706816aba3e25717850c26c9cd0d89d")
         var h = SHA256()

@@ -33,26 +33,7 @@ enum SearchFixture {
 
     /// Runs `git ARGS` with `input` on stdin; its stdout.
     static func git(_ args: [String], input: [UInt8] = [], environment: [String: String] = [:]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["git"] + args
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        p.environment = env
-        let inPipe = Pipe()
-        let outPipe = Pipe()
-        p.standardInput = inPipe
-        p.standardOutput = outPipe
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let writer = Thread {
-            inPipe.fileHandleForWriting.write(Data(input))
-            try? inPipe.fileHandleForWriting.close()
-        }
-        writer.start()
-        let out = outPipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: out, as: UTF8.self)
+        try Command.run(["git"] + args, input: input, env: environment).text
     }
 
     /// The longest word (letters only, 5+) of `text`.

@@ -45,38 +45,8 @@ func runProgram(_ args: [String], env: [String: String] = [:], cwd: String? = ni
     try await withCheckedThrowingContinuation { c in
         DispatchQueue.global().async {
             do {
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                p.arguments = ["timeout", "180"] + args  // a hung client fails, not hangs, the run
-                var e = ProcessInfo.processInfo.environment
-                for (k, v) in env { e[k] = v }
-                p.environment = e
-                if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-                let dir = NSTemporaryDirectory() + "tidings-proc-" + UUID().uuidString
-                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-                defer { try? FileManager.default.removeItem(atPath: dir) }
-                FileManager.default.createFile(atPath: dir + "/out", contents: nil)
-                FileManager.default.createFile(atPath: dir + "/err", contents: nil)
-                let out = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/out"))
-                let err = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/err"))
-                p.standardOutput = out
-                p.standardError = err
-                p.standardInput = FileHandle.nullDevice
-                try p.run()
-                // reap it ourselves: Foundation may miss the exit of a program that daemonises
-                var st: Int32 = 0
-                var status: Int32
-                if waitpid(p.processIdentifier, &st, 0) == p.processIdentifier {
-                    status = (st & 0x7f) == 0 ? (st >> 8) & 0xff : 128 + (st & 0x7f)
-                } else {
-                    p.waitUntilExit()
-                    status = p.terminationStatus
-                }
-                try out.close()
-                try err.close()
-                let o = (try? String(contentsOfFile: dir + "/out", encoding: .utf8)) ?? ""
-                let r = (try? String(contentsOfFile: dir + "/err", encoding: .utf8)) ?? ""
-                c.resume(returning: ProcessResult(status: status, stdout: o, stderr: r))
+                let r = try Command.run(args, env: env, cwd: cwd)
+                c.resume(returning: ProcessResult(status: r.status, stdout: r.text, stderr: r.stderr))
             } catch {
                 c.resume(throwing: error)
             }

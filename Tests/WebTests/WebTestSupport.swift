@@ -47,21 +47,9 @@ extension TestResponse {
 }
 
 func gunzip(_ bytes: [UInt8]) throws -> [UInt8] {
-    let dir = NSTemporaryDirectory() + "tidings-gz-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    let path = dir + "/x.gz"
-    _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/bin/gzip")
-    p.arguments = ["-dc", path]
-    let out = Pipe()
-    p.standardOutput = out
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    #expect(p.terminationStatus == 0)
-    return Array(data)
+    let r = try Command.run(["gzip", "-dc"], input: bytes)
+    #expect(r.status == 0, "\(r.stderr)")
+    return r.stdout
 }
 
 /// Asserts a page body has no markup that came from a message.

@@ -70,14 +70,6 @@ struct SearchParams: Sendable {
     }
 
     static func unescape(_ s: Substring.UTF8View.SubSequence) -> String {
-        func hex(_ b: UInt8) -> UInt8? {
-            switch b {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): b - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): b - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): b - UInt8(ascii: "A") + 10
-            default: nil
-            }
-        }
         let b = Array(s)
         var out: [UInt8] = []
         out.reserveCapacity(b.count)
@@ -85,7 +77,7 @@ struct SearchParams: Sendable {
         while i < b.count {
             if b[i] == UInt8(ascii: "+") {
                 out.append(0x20)
-            } else if b[i] == UInt8(ascii: "%"), i + 2 < b.count, let h = hex(b[i + 1]), let l = hex(b[i + 2]) {
+            } else if b[i] == UInt8(ascii: "%"), i + 2 < b.count, let h = Digest.hexValue(b[i + 1]), let l = Digest.hexValue(b[i + 2]) {
                 out.append(h << 4 | l)
                 i += 2
             } else {

@@ -32,29 +32,15 @@ enum SearchThreadView {
         }
         w.raw("</pre>")
         // the messages, nested
-        var depth = 0
+        var list = NestedList()
         lastLevel = 0
-        for (i, e) in entries.enumerated() {
+        for e in entries {
             let level = min(e.level, lastLevel + 1)
             lastLevel = level
-            if level > depth {
-                while depth < level {
-                    w.raw("<ul class=th><li>")
-                    depth += 1
-                }
-            } else {
-                while depth > level {
-                    w.raw("</li></ul>")
-                    depth -= 1
-                }
-                if level > 0 && i > 0 { w.raw("</li><li>") }
-            }
+            list.enter(level, into: &w)
             try message(scope: scope, e.doc, upfx: upfx, into: &w)
         }
-        while depth > 0 {
-            w.raw("</li></ul>")
-            depth -= 1
-        }
+        list.close(into: &w)
     }
 
     /// The anchor of a hit: unique per stored copy (the same Message-ID may be two hits).
@@ -70,25 +56,12 @@ enum SearchThreadView {
             bytes: try scope.cached("sx|\(d.inboxIndex)|\(d.row.blob)|\(upfx)|" + d.mid) {
                 let m = Message.parse(try d.inbox.raw(d.row))
                 var w = HTMLWriter(capacity: 8192)
-                w.raw("From: ")
-                w.text(m.from.map(\.displayName).joined(separator: ", "))
-                w.raw(" @ " + URLs.shortTime(d.row.ds) + " UTC (<a href=\"")
-                w.attr(mhref)
-                w.raw("\">permalink</a> / <a href=\"")
-                w.attr(mhref + "raw")
-                w.raw("\">raw</a>)\n\n")
+                ThreadPage.byline(m, d, mhref: mhref, into: &w)
+                w.raw("\n")
                 MessageBody(attachmentPrefix: mhref, midPrefix: upfx, known: try scope.known(MessageBody.candidates(m))).render(m, into: &w)
-                w.raw("\n<a href=\"")
-                w.attr(mhref)
-                w.raw("\">permalink</a> <a href=\"")
-                w.attr(mhref + "raw")
-                w.raw("\">raw</a> <a href=\"")
-                w.attr(mhref + "#R")
-                w.raw("\">reply</a>\t[<a href=\"")
-                w.attr(mhref + "T/#u")
-                w.raw("\">flat</a>|<a href=\"")
-                w.attr(mhref + "t/#u")
-                w.raw("\">nested</a>]</pre></article>")
+                w.raw("\n")
+                ThreadPage.entryLinks(mhref: mhref, nested: nil, into: &w)
+                w.raw("</pre></article>")
                 return w.bytes
             })
     }

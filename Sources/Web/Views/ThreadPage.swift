@@ -12,6 +12,32 @@ enum ThreadPage {
         return Reply(contentType: Reply.htmlType, body: .stream(Source(scope: scope, model: model, mid: mid, nested: nested)))
     }
 
+    /// `From: … @ date UTC (permalink / raw)` and a blank line, at the top of an entry.
+    static func byline(_ m: Message, _ d: Doc, mhref: String, into w: inout HTMLWriter) {
+        w.raw("From: ")
+        w.text(m.from.map(\.displayName).joined(separator: ", "))
+        w.raw(" @ " + URLs.shortTime(d.row.ds) + " UTC (<a href=\"")
+        w.attr(mhref)
+        w.raw("\">permalink</a> / <a href=\"")
+        w.attr(mhref + "raw")
+        w.raw("\">raw</a>)\n")
+    }
+
+    /// `permalink raw reply [flat|nested]` under an entry; `nested` bolds the view shown.
+    static func entryLinks(mhref: String, nested: Bool?, into w: inout HTMLWriter) {
+        w.raw("<a href=\"")
+        w.attr(mhref)
+        w.raw("\">permalink</a> <a href=\"")
+        w.attr(mhref + "raw")
+        w.raw("\">raw</a> <a href=\"")
+        w.attr(mhref + "#R")
+        w.raw("\">reply</a>\t[<a href=\"")
+        w.attr(mhref + "T/#u")
+        w.raw(nested == false ? "\"><b>flat</b></a>|<a href=\"" : "\">flat</a>|<a href=\"")
+        w.attr(mhref + "t/#u")
+        w.raw(nested == true ? "\"><b>nested</b></a>]" : "\">nested</a>]")
+    }
+
     final class Source: ChunkSource, @unchecked Sendable {
         let scope: Scope
         let model: ThreadModel
@@ -20,7 +46,7 @@ enum ThreadPage {
         /// Entry indices in page order.
         let order: [Int]
         var step = -1
-        var depth = 0
+        var list = NestedList()
         /// Skeleton line (after the date column) per entry, with `#m…` links.
         var hdr: [String] = []
         var ids: [String] = []
@@ -73,30 +99,13 @@ enum ThreadPage {
             if step < order.count {
                 let i = order[step]
                 var w = HTMLWriter(capacity: 16384)
-                if nested {
-                    let l = model.entries[i].level
-                    if l > depth {
-                        while depth < l {
-                            w.raw("<ul class=th><li>")
-                            depth += 1
-                        }
-                    } else {
-                        while depth > l {
-                            w.raw("</li></ul>")
-                            depth -= 1
-                        }
-                        if l > 0 && step > 0 { w.raw("</li><li>") }
-                    }
-                }
+                if nested { list.enter(model.entries[i].level, into: &w) }
                 try entry(i, into: &w)
                 return w.bytes
             }
             if step == order.count {
                 var w = HTMLWriter(capacity: 8192)
-                while depth > 0 {
-                    w.raw("</li></ul>")
-                    depth -= 1
-                }
+                list.close(into: &w)
                 footer(into: &w)
                 return w.bytes
             }
@@ -133,13 +142,7 @@ enum ThreadPage {
                     let m = Message.parse(try d.inbox.raw(d.row))
                     let known = try scope.known(MessageBody.candidates(m))
                     var w = HTMLWriter(capacity: 8192)
-                    w.raw("From: ")
-                    w.text(m.from.map(\.displayName).joined(separator: ", "))
-                    w.raw(" @ " + URLs.shortTime(d.row.ds) + " UTC (<a href=\"")
-                    w.attr(mhref)
-                    w.raw("\">permalink</a> / <a href=\"")
-                    w.attr(mhref + "raw")
-                    w.raw("\">raw</a>)\n")
+                    ThreadPage.byline(m, d, mhref: mhref, into: &w)
                     let to = m.to.map(shortName).joined(separator: ", ")
                     let cc = m.cc.map(shortName).joined(separator: ", ")
                     if to.count + cc.count > 72 {
@@ -164,17 +167,9 @@ enum ThreadPage {
                     }
                     w.raw("\n")
                     MessageBody(attachmentPrefix: mhref, midPrefix: "../../", known: known).render(m, into: &w)
-                    w.raw("\n<a href=#m" + id + " id=e" + id + ">^</a> <a href=\"")
-                    w.attr(mhref)
-                    w.raw("\">permalink</a> <a href=\"")
-                    w.attr(mhref + "raw")
-                    w.raw("\">raw</a> <a href=\"")
-                    w.attr(mhref + "#R")
-                    w.raw("\">reply</a>\t[<a href=\"")
-                    w.attr(mhref + "T/#u")
-                    w.raw(nested ? "\">flat</a>|<a href=\"" : "\"><b>flat</b></a>|<a href=\"")
-                    w.attr(mhref + "t/#u")
-                    w.raw(nested ? "\"><b>nested</b></a>] " : "\">nested</a>] ")
+                    w.raw("\n<a href=#m" + id + " id=e" + id + ">^</a> ")
+                    ThreadPage.entryLinks(mhref: mhref, nested: nested, into: &w)
+                    w.raw(" ")
                     w.raw(
                         "<a href=#r" + id + ">" + (nr == 1 ? "only message in thread" : "\(nr)+ messages in thread")
                             + "</a></pre></article>")
