@@ -179,7 +179,14 @@ func mboxMessages(_ bytes: [UInt8]) -> [String] {
         #expect(cut.first.map { $0.count <= 162 } == true)
         var w = HTMLWriter()
         SearchPage.highlight("a <b>Virtio</b> & virtio_ring", terms: ["virtio"], into: &w)
-        #expect(w.string == "a &lt;b&gt;<mark>Virtio</mark>&lt;/b&gt; &amp; <mark>virtio_ring</mark>")
+        #expect(w.string == "a &lt;b&gt;<mark>Virtio</mark>&lt;/b&gt; &amp; <mark>virtio</mark>_ring")
+        // inflections, as stemming matched them
+        #expect(
+            SearchPage.snippet("a\nwe migrated it\nno leaked pages\n", terms: ["migrations", "leaks"]) == [
+                "we migrated it", "no leaked pages",
+            ])
+        // `_` separates words, as in the index: a hit inside an identifier is shown
+        #expect(SearchPage.snippet("x\n+static int vhost_sw_live_migration_stop(void)\n", terms: ["live migration"]).count == 1)
     }
 
     @Test func formDecoding() {

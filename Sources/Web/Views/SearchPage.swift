@@ -351,15 +351,30 @@ enum SearchPage {
     static func needles(_ terms: [String]) -> [[UInt8]] {
         var out: [[UInt8]] = []
         for t in terms {
-            for w in Array(t.lowercased().utf8).split(whereSeparator: { !isWord($0) }) where !out.contains(Array(w)) {
-                out.append(Array(w))
+            for w in Array(t.lowercased().utf8).split(whereSeparator: { !isWord($0) }) {
+                let n = stem(Array(w))
+                if !out.contains(n) { out.append(n) }
             }
         }
         return out
     }
 
+    /// An English word cut back to what its inflections share, as the index's Porter stemming
+    /// matches them: "migrations" finds "migrate", "leaks" finds "leaked". Needles match word
+    /// starts, so a cut that is too short only marks a little more.
+    static func stem(_ w: [UInt8]) -> [UInt8] {
+        guard w.count >= 5 else { return w }
+        for suffix in ["ations", "ation", "ings", "ing", "ions", "ion", "edly", "ed", "es", "s"] {
+            let s = Array(suffix.utf8)
+            if w.count - s.count >= 4 && w.suffix(s.count).elementsEqual(s) { return Array(w.dropLast(s.count)) }
+        }
+        return w
+    }
+
+    /// Word bytes as FTS5's unicode61 tokenizer sees them: `_` separates, so a hit inside
+    /// `vhost_sw_live_migration_stop` is found and marked as the index found it.
     static func isWord(_ b: UInt8) -> Bool {
-        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F || b >= 0x80
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b >= 0x80
     }
 
     /// Byte ranges of the words in `s` that start with one of `needles` (ASCII case-folded);
