@@ -1,5 +1,5 @@
 import Foundation
-import Index
+@testable import Index
 import Mail
 import TestSupport
 import Testing
@@ -173,6 +173,26 @@ import Testing
         #expect(Set(try tids.flatMap { try F.index.thread(tid: $0).map(\.num) }) == Set(expanded))
         let tid = r.rows[0].tid
         #expect(try F.index.search(q, limit: 100, thread: tid).rows.allSatisfy { $0.tid == tid })
+    }
+
+    /// Small pages of many hits walk the received-time index; one big page sorts the hits.
+    /// Both give the same order and counts.
+    @Test func walkedPagesEqualTheSortedList() throws {
+        let messages = try #require(try F.index.scalar("SELECT max(num) FROM over"))
+        for text in ["virtio", "s:PATCH", "s:PATCH AND d:2019-01-01..2020-12-31", "virtio OR vhost"] {
+            let q = try SearchQuery.parse(text, now: F.now)
+            let all = try F.index.search(q, limit: 10_000)
+            #expect(!ArchiveIndex.walkReceivedIndex(want: 10_000, hits: all.total, messages: messages), "\(text)")
+            #expect(ArchiveIndex.walkReceivedIndex(want: 3, hits: all.total, messages: messages), "\(text)")
+            var paged: [Int64] = []
+            while paged.count < all.total {
+                let page = try F.index.search(q, offset: paged.count, limit: 3)
+                #expect(page.total == all.total, "\(text)")
+                if page.rows.isEmpty { break }
+                paged += page.rows.map(\.num)
+            }
+            #expect(paged == all.rows.map(\.num), "\(text)")
+        }
     }
 }
 
