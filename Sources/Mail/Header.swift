@@ -50,7 +50,17 @@ public struct Headers: Sendable, Equatable {
 
     /// Parses a header block (the bytes before the first empty line). Lines that are neither
     /// a field nor a continuation (an mbox `From ` line, junk) are skipped.
-    public static func parse(_ bytes: ArraySlice<UInt8>) -> Headers {
+    ///
+    /// `only` (lower-case names) keeps just those fields and skips the others without building
+    /// them: reading a body needs three fields of forty.
+    public static func parse(_ bytes: ArraySlice<UInt8>, only: [String]? = nil) -> Headers {
+        let wanted = only?.map { Array($0.utf8) }
+        func isWanted(_ n: ArraySlice<UInt8>) -> Bool {
+            guard let wanted else { return true }
+            return wanted.contains { w in
+                w.count == n.count && zip(w, n).allSatisfy { a, b in a == (b >= 0x41 && b <= 0x5A ? b + 0x20 : b) }
+            }
+        }
         var fields: [HeaderField] = []
         var name: String?
         var value: [UInt8] = []
@@ -74,6 +84,10 @@ public struct Headers: Sendable, Equatable {
                 line[line.startIndex..<colon].allSatisfy({ $0 > 0x20 && $0 < 0x7F })
             {
                 flush()
+                guard isWanted(line[line.startIndex..<colon]) else {
+                    i = lineEnd
+                    continue
+                }
                 name = String(decoding: line[line.startIndex..<colon], as: UTF8.self)
                 var v = Array(line[(colon + 1)...])
                 if v.first == 0x20 { v.removeFirst() }

@@ -4,10 +4,13 @@
 /// those (nesting, attachments, names, broken encodings), answers nil and the caller uses GMime.
 /// What it returns equals `Message.parse(raw).bodyText` (tested on every fixture and the corpus).
 enum QuickBody {
+    /// The only header fields the reader looks at.
+    static let fields = ["content-type", "content-transfer-encoding", "content-disposition"]
+
     static func text(_ raw: [UInt8]) -> String? {
         let (headerEnd, bodyStart) = headerBoundary(raw)
         guard headerEnd <= ParseLimits.default.maxHeaderBytes, raw.count <= ParseLimits.default.maxBytes else { return nil }
-        let headers = Headers.parse(raw[0..<headerEnd])
+        let headers = Headers.parse(raw[0..<headerEnd], only: fields)
         guard let type = ContentType(headers) else { return nil }
         let body = raw[bodyStart...]
         if type.mime == "text/plain" {
@@ -18,7 +21,7 @@ enum QuickBody {
         var texts: [String] = []
         for c in contents {
             let (end, start) = headerBoundary(Array(c))
-            let h = Headers.parse(c[c.startIndex..<(c.startIndex + end)])
+            let h = Headers.parse(c[c.startIndex..<(c.startIndex + end)], only: fields)
             // a part with no header block at all starts with its content (GMime reads it so too,
             // but whether a first line is a header is its call: leave those to it)
             guard !h.fields.isEmpty, let t = ContentType(h, default: "text/plain"), t.mime == "text/plain",

@@ -49,6 +49,15 @@ import Testing
         _ = m2
     }
 
+    @Test func headersCanKeepOnlySomeFields() {
+        let block = ArraySlice(
+            Array("From: a\nCONTENT-TYPE: text/plain;\n charset=x\nX-Junk: y\n\tmore\nContent-Disposition: inline\n".utf8))
+        let some = Headers.parse(block, only: ["content-type", "content-disposition"])
+        #expect(some.fields.map(\.name) == ["CONTENT-TYPE", "Content-Disposition"])
+        #expect(some.first("Content-Type") == "text/plain; charset=x")
+        #expect(Headers.parse(block).fields.count == 4)
+    }
+
     @Test func gitBlobIDsMatchGit() throws {
         let bytes = Fixtures.corpus("028-patch-single.eml")
         let expected = try Command.run(["git", "hash-object", Fixtures.corpusPath("028-patch-single.eml")]).text.trimmingASCIIWhitespace()
