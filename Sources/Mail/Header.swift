@@ -110,12 +110,16 @@ public struct Headers: Sendable, Equatable {
 
 /// Where the header block of raw message bytes ends: the index of the body's first byte
 /// (after the empty line), or `bytes.count` when there is no body.
-public func headerBoundary(_ bytes: [UInt8]) -> (headerEnd: Int, bodyStart: Int) {
-    var i = 0
-    let n = bytes.count
+public func headerBoundary(_ bytes: [UInt8]) -> (headerEnd: Int, bodyStart: Int) { headerBoundary(bytes[...]) }
+
+/// The same for a piece of a message (a MIME part); the indices are the slice's own.
+public func headerBoundary(_ bytes: ArraySlice<UInt8>) -> (headerEnd: Int, bodyStart: Int) {
+    let s = bytes.startIndex
+    let n = bytes.endIndex
     // an empty first line means no headers at all
-    if n > 0 && bytes[0] == 0x0A { return (0, 1) }
-    if n > 1 && bytes[0] == 0x0D && bytes[1] == 0x0A { return (0, 2) }
+    if n > s && bytes[s] == 0x0A { return (s, s + 1) }
+    if n > s + 1 && bytes[s] == 0x0D && bytes[s + 1] == 0x0A { return (s, s + 2) }
+    var i = s
     while i < n {
         if bytes[i] == 0x0A {
             if i + 1 < n && bytes[i + 1] == 0x0A { return (i + 1, i + 2) }

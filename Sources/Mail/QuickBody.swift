@@ -20,12 +20,12 @@ enum QuickBody {
         guard let contents = split(body, boundary: Array(("--" + boundary).utf8)) else { return nil }
         var texts: [String] = []
         for c in contents {
-            let (end, start) = headerBoundary(Array(c))
-            let h = Headers.parse(c[c.startIndex..<(c.startIndex + end)], only: fields)
+            let (end, start) = headerBoundary(c)
+            let h = Headers.parse(c[..<end], only: fields)
             // a part with no header block at all starts with its content (GMime reads it so too,
             // but whether a first line is a header is its call: leave those to it)
             guard !h.fields.isEmpty, let t = ContentType(h, default: "text/plain"), t.mime == "text/plain",
-                let text = part(h, t, c[(c.startIndex + start)...])
+                let text = part(h, t, c[start...])
             else { return nil }
             texts.append(text)
         }

@@ -4,93 +4,8 @@ import Index
 import Mail
 import Store
 
-/// The parameters of a search request (`?q=&o=&l=&r=&t=&x=`), as public-inbox's SearchQuery.
-struct SearchParams: Sendable {
-    static let maxLimit = 200
-
-    var q: String
-    var offset = 0
-    var limit = maxLimit
-    var relevance = false
-    var threads = false
-    /// `x=`: "" (summary), "t" (nested), "A" (Atom), "m" (mbox).
-    var x = ""
-
-    init(q: String) { self.q = q }
-
-    init?(_ params: [(String, String)]) {
-        guard let q = params.last(where: { $0.0 == "q" })?.1 else { return nil }
-        self.q = q
-        for (k, v) in params {
-            switch k {
-            case "o": offset = max(0, Int(v) ?? 0)
-            case "l": limit = min(Self.maxLimit, max(1, Int(v) ?? Self.maxLimit))
-            case "r": relevance = !v.isEmpty && v != "0"
-            case "t": threads = !v.isEmpty && v != "0"
-            case "x": x = v
-            default: break
-            }
-        }
-    }
-
-    /// The query string for a link to these results with `change` applied.
-    func href(_ change: (inout SearchParams) -> Void) -> String {
-        var p = self
-        change(&p)
-        var parts = ["q=" + Self.escape(p.q)]
-        if p.offset > 0 { parts.append("o=\(p.offset)") }
-        if p.limit != Self.maxLimit { parts.append("l=\(p.limit)") }
-        if p.relevance { parts.append("r") }
-        if p.threads { parts.append("t") }
-        if !p.x.isEmpty { parts.append("x=" + Self.escape(p.x)) }
-        return "?" + parts.joined(separator: "&")
-    }
-
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"), UInt8(ascii: ":"):
-                out.append(Character(UnicodeScalar(b)))
-            case UInt8(ascii: " "): out.append("+")
-            default: out += String(format: "%%%02X", b)
-            }
-        }
-        return out
-    }
-
-    /// Decodes `application/x-www-form-urlencoded` pairs (`+` is a space; a `%` not followed
-    /// by two hex digits stays as it is; invalid UTF-8 becomes U+FFFD).
-    static func decode(_ query: String) -> [(String, String)] {
-        query.utf8.split(whereSeparator: { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: ";") }).map { pair in
-            let kv = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
-            return (unescape(kv[0]), kv.count > 1 ? unescape(kv[1]) : "")
-        }
-    }
-
-    static func unescape(_ s: Substring.UTF8View.SubSequence) -> String {
-        let b = Array(s)
-        var out: [UInt8] = []
-        out.reserveCapacity(b.count)
-        var i = 0
-        while i < b.count {
-            if b[i] == UInt8(ascii: "+") {
-                out.append(0x20)
-            } else if b[i] == UInt8(ascii: "%"), i + 2 < b.count, let h = Digest.hexValue(b[i + 1]), let l = Digest.hexValue(b[i + 2]) {
-                out.append(h << 4 | l)
-                i += 2
-            } else {
-                out.append(b[i])
-            }
-            i += 1
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-}
-
 extension Scope {
-    /// Hits over every inbox of the scope, merged newest first (by rank within one inbox).
+    /// Hits over every inbox of the scope, merged newest first (with `relevance`, best rank first).
     struct SearchHits {
         var total: Int
         var docs: [Doc]
@@ -159,11 +74,12 @@ enum SearchPage {
         let prefix =
             "search|\(p.x)|\(p.offset)|\(p.limit)|\(p.relevance)|\(p.threads)|\(upfx)|\(p.x == "A" ? host ?? "" : "")|"
         let type = p.x == "A" ? Atom.contentType : Reply.htmlType
-        if isTimeless(p.q), let hit = scope.cachedValue(prefix + p.q) { return Reply(contentType: type, body: .bytes(hit)) }
         let query: SearchQuery
-        switch parse(p.q) {
-        case .success(let q): query = q
-        case .failure(let e):
+        let key: String
+        switch lookup(scope: scope, prefix: prefix, q: p.q) {
+        case .hit(let bytes): return Reply(contentType: type, body: .bytes(bytes))
+        case .miss(let q, let k): (query, key) = (q, k)
+        case .bad(let e):
             if p.x == "A" { return .text("Bad query: " + e.message + "\n", status: .badRequest) }
             return page(scope: scope, params: p, upfx: upfx, status: .badRequest) { w in
                 w.raw("<pre>Bad query: ")
@@ -171,11 +87,30 @@ enum SearchPage {
                 w.raw("</pre>")
             }
         }
-        let key = prefix + Self.cacheKey(query, p.q)
-        if let hit = scope.cachedValue(key) { return Reply(contentType: type, body: .bytes(hit)) }
         let reply = try results(scope: scope, query: query, params: p, host: host, upfx: upfx)
         if reply.status == .ok, reply.contentType == type, case .bytes(let b) = reply.body { scope.store(key, b) }
         return reply
+    }
+
+    /// What the cache holds for a request: its answer, or the parsed query with the key to keep
+    /// the answer under, or why the query is bad.
+    enum Lookup {
+        case hit([UInt8])
+        case miss(SearchQuery, key: String)
+        case bad(SearchQuery.ParseError)
+    }
+
+    /// Looks `q` up under `prefix` (the request's other parameters): a query without dates
+    /// before it is parsed, any other once its dates are resolved.
+    static func lookup(scope: Scope, prefix: String, q: String) -> Lookup {
+        if isTimeless(q), let hit = scope.cachedValue(prefix + q) { return .hit(hit) }
+        switch parse(q) {
+        case .failure(let e): return .bad(e)
+        case .success(let query):
+            let key = prefix + cacheKey(query, q)
+            if let hit = scope.cachedValue(key) { return .hit(hit) }
+            return .miss(query, key: key)
+        }
     }
 
     /// Whether `q` has no date prefix (`d:`, `dt:`, `rt:`), so that its results depend on its
@@ -295,159 +230,17 @@ enum SearchPage {
         return r
     }
 
-    /// How many hits of a page get a body snippet.
-    static let snippetHits = 10
-
-    /// Up to three lines of `text` with hits (or its first two unquoted lines when only headers
-    /// hit), trimmed. Works on the UTF-8 bytes: one pass, stopping at the third hit.
-    static func snippet(_ text: String, terms: [String]) -> [String] {
-        let needles = SearchPage.needles(terms)
-        var hits: [String] = []
-        var plain: [String] = []
-        var text = text
-        text.withUTF8 { buf in
-            let n = buf.count
-            var start = 0
-            // no words to find (patchid:, m:, dates): the first lines are all there is to show;
-            // otherwise look no further than the first 256 KiB (a huge patch without the word)
-            while start < n && start < 256 << 10 && hits.count < 3 && !(needles.isEmpty && plain.count == 2) {
-                var end = start
-                while end < n && buf[end] != 0x0A { end += 1 }
-                var a = start
-                var b = end
-                while a < b && isSpace(buf[a]) { a += 1 }
-                while b > a && isSpace(buf[b - 1]) { b -= 1 }
-                if a < b {
-                    let line = UnsafeBufferPointer(rebasing: buf[a..<b])
-                    if !matches(line, needles, first: true).isEmpty {
-                        hits.append(trim(line, needles))
-                    } else if hits.isEmpty && plain.count < 2 && line[0] != UInt8(ascii: ">") {
-                        plain.append(trim(line, needles))
-                    }
-                }
-                start = end + 1
-            }
-        }
-        return hits.isEmpty ? plain : hits
-    }
-
-    static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
-
-    /// A line cut to about 160 characters around its first hit.
-    static func trim(_ line: UnsafeBufferPointer<UInt8>, _ needles: [[UInt8]]) -> String {
-        let s = String(decoding: line, as: UTF8.self)
-        guard line.count > 160 else { return s }
-        let chars = Array(s)
-        guard chars.count > 160 else { return s }
-        var start = 0
-        if let first = matches(line, needles, first: true).first {
-            start = max(0, String(decoding: UnsafeBufferPointer(rebasing: line[..<first.0]), as: UTF8.self).count - 60)
-        }
-        let end = min(chars.count, start + 160)
-        return (start > 0 ? "…" : "") + String(chars[start..<end]) + (end < chars.count ? "…" : "")
-    }
-
-    /// The words of the highlight terms, lower-cased (a phrase gives each of its words).
-    static func needles(_ terms: [String]) -> [[UInt8]] {
-        var out: [[UInt8]] = []
-        for t in terms {
-            for w in Array(t.lowercased().utf8).split(whereSeparator: { !isWord($0) }) {
-                let n = stem(Array(w))
-                if !out.contains(n) { out.append(n) }
-            }
-        }
-        return out
-    }
-
-    /// An English word cut back to what its inflections share, as the index's Porter stemming
-    /// matches them: "migrations" finds "migrate", "leaks" finds "leaked". Needles match word
-    /// starts, so a cut that is too short only marks a little more.
-    static func stem(_ w: [UInt8]) -> [UInt8] {
-        guard w.count >= 5 else { return w }
-        for suffix in ["ations", "ation", "ings", "ing", "ions", "ion", "edly", "ed", "es", "s"] {
-            let s = Array(suffix.utf8)
-            if w.count - s.count >= 4 && w.suffix(s.count).elementsEqual(s) { return Array(w.dropLast(s.count)) }
-        }
-        return w
-    }
-
-    /// Word bytes as FTS5's unicode61 tokenizer sees them: `_` separates, so a hit inside
-    /// `vhost_sw_live_migration_stop` is found and marked as the index found it.
-    static func isWord(_ b: UInt8) -> Bool {
-        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b >= 0x80
-    }
-
-    /// Byte ranges of the words in `s` that start with one of `needles` (ASCII case-folded);
-    /// with `first`, only the first.
-    static func matches(_ s: [UInt8], _ needles: [[UInt8]], first: Bool = false) -> [(Int, Int)] {
-        s.withUnsafeBufferPointer { matches($0, needles, first: first) }
-    }
-
-    static func matches(_ s: UnsafeBufferPointer<UInt8>, _ needles: [[UInt8]], first: Bool = false) -> [(Int, Int)] {
-        var out: [(Int, Int)] = []
-        var i = 0
-        let n = s.count
-        while i < n {
-            if !isWord(s[i]) || (i > 0 && isWord(s[i - 1])) {
-                i += 1
-                continue
-            }
-            var hit = false
-            for nd in needles where i + nd.count <= n {
-                var ok = true
-                for k in 0..<nd.count {
-                    var c = s[i + k]
-                    if c >= 0x41 && c <= 0x5A { c += 0x20 }
-                    if c != nd[k] {
-                        ok = false
-                        break
-                    }
-                }
-                if ok {
-                    hit = true
-                    break
-                }
-            }
-            var j = i
-            while j < n && isWord(s[j]) { j += 1 }
-            if j == i { j = i + 1 }
-            if hit {
-                out.append((i, j))
-                if first { break }
-            }
-            i = j
-        }
-        return out
-    }
-
-    /// `line`, escaped, with the words that match `terms` in `<mark>`.
-    static func highlight(_ line: String, terms: [String], into w: inout HTMLWriter) {
-        let bytes = Array(line.utf8)
-        let needles = SearchPage.needles(terms)
-        var pos = 0
-        for (a, b) in matches(bytes, needles) {
-            w.text(String(decoding: bytes[pos..<a], as: UTF8.self))
-            w.raw("<mark>")
-            w.text(String(decoding: bytes[a..<b], as: UTF8.self))
-            w.raw("</mark>")
-            pos = b
-        }
-        w.text(String(decoding: bytes[pos...], as: UTF8.self))
-    }
-
     /// `POST …?q=&x=m`: the hits (with `t=1`, their whole threads) as gzipped mboxrd, streamed.
     static func mbox(scope: Scope, params p: SearchParams, mid: String?) throws -> Reply {
         let fn = URLs.filename(fromSubject: (p.threads ? "results-thread-" : "results-") + p.q) ?? "results"
         // b4 and lei repeat their queries: a finished download is kept until the scope changes
-        let prefix = "smbox|\(p.threads)|\(mid ?? "")|"
-        if isTimeless(p.q), let hit = scope.cachedValue(prefix + p.q) { return Mbox.downloaded(hit, filename: fn) }
         let query: SearchQuery
-        switch parse(p.q) {
-        case .success(let q): query = q
-        case .failure(let e): return .text("Bad query: " + e.message + "\n", status: .badRequest)
+        let key: String
+        switch lookup(scope: scope, prefix: "smbox|\(p.threads)|\(mid ?? "")|", q: p.q) {
+        case .hit(let gzip): return Mbox.downloaded(gzip, filename: fn)
+        case .miss(let q, let k): (query, key) = (q, k)
+        case .bad(let e): return .text("Bad query: " + e.message + "\n", status: .badRequest)
         }
-        let key = prefix + cacheKey(query, p.q)
-        if let hit = scope.cachedValue(key) { return Mbox.downloaded(hit, filename: fn) }
         let ids = try scope.searchArticles(query, expand: p.threads, mid: mid)
         if ids.isEmpty { return .text("No results found\n", status: .notFound, type: "text/plain") }
         return Mbox.download(scope: scope, filename: fn, cacheKey: key) { ArticleStream(scope: scope, ids: ids) }
