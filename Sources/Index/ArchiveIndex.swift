@@ -11,11 +11,16 @@ public final class ArchiveIndex: Sendable {
 
     public static func path(forInbox dir: String) -> String { dir + "/tidings.sqlite3" }
 
+    /// How long a connection waits for another one's lock before "database is locked" (seconds).
+    public static let busyTimeout: Double = 120
+
     public init(path: String, readOnly: Bool = false) throws {
         self.path = path
         var config = Configuration()
         config.readonly = readOnly
         config.maximumReaderCount = 8
+        // concurrent writers (deliveries, an import, public-inbox) queue instead of failing
+        config.busyMode = .timeout(ArchiveIndex.busyTimeout)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous=NORMAL")
             if !db.configuration.readonly {

@@ -35,13 +35,25 @@ public final class Inbox: Sendable {
     public func raw(blob: String) throws -> [UInt8] { try blobs.read(blob) }
 
     /// Takes the inbox's write lock (`inbox.lock`, shared with public-inbox) for `body`.
-    public func withWriteLock<T>(_ body: () throws -> T) throws -> T {
-        let path = config.dir + "/inbox.lock"
-        let fd = open(path, O_RDWR | O_CREAT, 0o644)
+    public func withWriteLock<T>(_ body: () throws -> T) throws -> T { try Inbox.withWriteLock(dir: config.dir, body) }
+
+    /// Takes the write lock of the inbox in `dir` for `body`, waiting for other writers (an import,
+    /// concurrent deliveries, public-inbox) to finish. Re-entrant on one thread, so that a
+    /// delivery can open the inbox, list its pending mail and import it under one lock.
+    public static func withWriteLock<T>(dir: String, _ body: () throws -> T) throws -> T {
+        let path = dir + "/inbox.lock"
+        let held = Thread.current.threadDictionary
+        let key = "tidings.inbox.lock:" + path
+        if held[key] != nil { return try body() }
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw Subprocess.Failure(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        guard flock(fd, LOCK_EX) == 0 else { throw Subprocess.Failure(description: "cannot lock \(path)") }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw Subprocess.Failure(description: "cannot lock \(path): \(String(cString: strerror(errno)))") }
+        }
         defer { flock(fd, LOCK_UN) }
+        held[key] = true
+        defer { held.removeObject(forKey: key) }
         return try body()
     }
 }

@@ -1,5 +1,9 @@
 import Mail
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A git identity with a time: `Name <email> SECONDS +ZONE`.
 public struct GitIdent: Sendable, Equatable {
     public var name: String
@@ -33,6 +37,7 @@ public final class FastImport {
 
     public init(gitDir: String) throws {
         self.gitDir = gitDir
+        FastImport.removeStaleCrashReports(gitDir: gitDir)
         parent = try? Subprocess.text(["git", "--git-dir=\(gitDir)", "rev-parse", "-q", "--verify", "refs/heads/master^0"])
         if parent?.isEmpty == true { parent = nil }
         process = try Subprocess([
@@ -81,5 +86,24 @@ public final class FastImport {
         _ = process.readAllStdout()
         let status = process.wait()
         if status != 0 { throw Subprocess.Failure(description: "git fast-import in \(gitDir) failed with status \(status)") }
+    }
+}
+
+extension FastImport {
+    /// Removes the `fast_import_crash_PID` reports that a `git fast-import` leaves in the
+    /// repository when the importer feeding it is killed (the stream ends early), once that
+    /// process is gone. Returns the paths removed.
+    @discardableResult
+    public static func removeStaleCrashReports(gitDir: String) -> [String] {
+        guard let dir = opendir(gitDir) else { return [] }
+        defer { closedir(dir) }
+        var removed: [String] = []
+        let prefix = "fast_import_crash_"
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard name.hasPrefix(prefix), let pid = pid_t(name.dropFirst(prefix.count)), pid > 0 else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH && unlink(gitDir + "/" + name) == 0 { removed.append(gitDir + "/" + name) }
+        }
+        return removed
     }
 }

@@ -49,4 +49,22 @@ public enum Command {
         let err = (try? String(contentsOfFile: dir + "/err", encoding: .utf8)) ?? ""
         return Result(status: status, stdout: out, stderr: err)
     }
+
+    /// The `tidings` executable built beside the tests (`swift build --build-tests` builds it), or
+    /// `$TIDINGS_BINARY` (to run the tests against another build).
+    public static let tidings: String = {
+        if let given = ProcessInfo.processInfo.environment["TIDINGS_BINARY"] { return given }
+        var candidates: [String] = []
+        if let exe = Bundle.main.executableURL { candidates.append(exe.deletingLastPathComponent().path + "/tidings") }
+        let arg0 = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        candidates.append(arg0.deletingLastPathComponent().path + "/tidings")
+        candidates.append(arg0.deletingLastPathComponent().deletingLastPathComponent().path + "/tidings")
+        var root = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { root.deleteLastPathComponent() }
+        candidates.append(root.path + "/.build/debug/tidings")
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            fatalError("no tidings executable beside the tests (looked at \(candidates)); run swift build --build-tests")
+        }
+        return found
+    }()
 }
