@@ -164,6 +164,38 @@ public final class ArchiveIndex: Sendable {
         }
     }
 
+    /// What was not stored or not indexed, and why (newest first).
+    public struct Rejected: Sendable, Codable, Equatable, FetchableRecord {
+        public var at: Int64
+        public var origin: String
+        public var reason: String
+        /// For an object of a git epoch: which epoch, commit and object.
+        public var epoch: Int?
+        public var commit: String?
+        public var object: String?
+
+        public init(row: Row) {
+            at = row["at"]
+            origin = row["origin"]
+            reason = row["reason"]
+            epoch = row["epoch"]
+            commit = row["commit_oid"]
+            object = row["object"]
+        }
+    }
+
+    public func rejected(limit: Int) throws -> [Rejected] {
+        try pool.read { db in
+            try Rejected.fetchAll(
+                db, sql: "SELECT at, origin, reason, epoch, commit_oid, object FROM rejected ORDER BY id DESC LIMIT ?", arguments: [limit])
+        }
+    }
+
+    /// How many stored messages are larger than `bytes` (kept whole in git; pages bound what they show).
+    public func messageCount(largerThan bytes: Int) throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM over WHERE bytes > ?", arguments: [bytes]) ?? 0 }
+    }
+
     /// Runs an SQL statement that returns one integer (tests and diagnostics).
     public func scalar(_ sql: String, _ arguments: [DatabaseValueConvertible] = []) throws -> Int64? {
         try pool.read { db in try Int64.fetchOne(db, sql: sql, arguments: StatementArguments(arguments)) }

@@ -11,9 +11,25 @@ public struct ImportSummary: Sendable, Equatable {
     /// (where, why) for every message that could not be stored.
     public var rejected: [Rejection] = []
     public var elapsed: Double = 0
+    /// Something not stored or not indexed: a message, or a git object of an epoch (then with
+    /// its epoch, commit and object id).
     public struct Rejection: Sendable, Equatable {
         public var origin: String
         public var reason: String
+        public var epoch: Int?
+        public var commit: String?
+        public var object: String?
+
+        /// The reason up to its first ": " (`object missing`, `Message-ID reused`, …), for summaries.
+        public var kind: Substring { reason.split(separator: ": ", maxSplits: 1).first ?? "" }
+
+        public init(origin: String, reason: String, epoch: Int? = nil, commit: String? = nil, object: String? = nil) {
+            self.origin = origin
+            self.reason = reason
+            self.epoch = epoch
+            self.commit = commit
+            self.object = object
+        }
     }
 
     public var rate: Double { elapsed > 0 ? Double(imported + duplicates) / elapsed : 0 }
@@ -24,7 +40,7 @@ public struct ImportSummary: Sendable, Equatable {
             elapsed, rate)
         if removed > 0 { s += ", \(removed) removed" }
         if !rejected.isEmpty {
-            let reasons = Dictionary(grouping: rejected, by: \.reason).map { "\($0.value.count)× \($0.key)" }.sorted()
+            let reasons = Dictionary(grouping: rejected, by: \.kind).map { "\($0.value.count)× \($0.key)" }.sorted()
             s += " [" + reasons.joined(separator: "; ") + "]"
         }
         return s
@@ -42,13 +58,29 @@ public struct IngestError: Error, CustomStringConvertible {
 /// Takes mail in: parses, decides duplicates, stores in git, indexes. Also brings the index up to
 /// date with epochs written by someone else (`index`) and rebuilds it from git alone.
 public final class Importer {
+    /// The largest message `import` and `deliver` store unless the config says otherwise (MTAs
+    /// commonly accept 10 to 50 MB; public-inbox itself has no limit).
+    public static let defaultMaxMessageSize = 32 << 20
+
     public let inbox: Inbox
     public var batchSize = 1000
     public var rotateBytes = InboxWriter.defaultRotateBytes
+    /// Larger messages are not stored but kept aside in `DIR/rejected/` (nil: no limit). Epochs
+    /// already in git are indexed whole; their size is in the overview (`bytes`).
+    public var maxMessageSize: Int?
     /// Called for each message handled (count so far).
     public var onProgress: ((Int) -> Void)?
 
-    public init(inbox: Inbox) { self.inbox = inbox }
+    public init(inbox: Inbox) {
+        self.inbox = inbox
+        maxMessageSize = inbox.config.maxMessageSize ?? Importer.defaultMaxMessageSize
+        if maxMessageSize == 0 { maxMessageSize = nil }
+    }
+
+    /// Where mail over the size limit is kept (a Maildir).
+    public static func rejectedMaildir(_ config: InboxConfig) -> Maildir { Maildir(path: config.dir + "/rejected") }
+
+    private static var now: Int64 { Int64(Date().timeIntervalSince1970) }
 
     // MARK: import
 
@@ -77,13 +109,22 @@ public final class Importer {
                     iw = try IndexWriter(db: db)
                     inBatch = 0
                 }
+                func reject(_ r: ImportSummary.Rejection) throws {
+                    summary.rejected.append(r)
+                    try iw.recordRejected(r, at: Importer.now)
+                }
                 do {
-                    try Pipeline.run(sources: sources, stripHeaders: true) { item in
+                    try Pipeline.run(sources: sources, stripHeaders: true, maxBytes: maxMessageSize) { item in
                         handled += 1
                         switch item {
-                        case .failed(let origin, let reason):
-                            summary.rejected.append(.init(origin: origin, reason: reason))
-                            try iw.recordRejected(origin: origin, reason: reason, at: Int64(Date().timeIntervalSince1970))
+                        case .failed(let r):
+                            try reject(r)
+                        case .oversized(let input):
+                            let kept = try Importer.rejectedMaildir(inbox.config).deliver(input.bytes)
+                            try reject(
+                                input.rejection(
+                                    "too large: \(input.bytes.count) bytes, over the limit of \(maxMessageSize ?? 0) (maxMessageSize); kept in \(kept)"
+                                ))
                         case .prepared(var p):
                             switch try iw.admit(p) {
                             case .duplicate:
@@ -131,14 +172,16 @@ public final class Importer {
         try inbox.withWriteLock { try catchUpLocked() }
     }
 
-    /// Drops the index and recreates it from git alone.
+    /// Drops the index and recreates it from git alone (rejections of mail that never reached
+    /// git stay recorded).
     public func rebuild() throws -> ImportSummary {
         try inbox.withWriteLock {
             try inbox.index.writeBatches { db in
                 try db.execute(
                     sql: """
                         DELETE FROM over; DELETE FROM msgid; DELETE FROM ghost; DELETE FROM subject; DELETE FROM epoch;
-                        DELETE FROM rejected; DELETE FROM meta WHERE key IN ('num_highwater', 'tid_highwater');
+                        DELETE FROM patchid; DELETE FROM rejected WHERE epoch IS NOT NULL;
+                        DELETE FROM meta WHERE key IN ('num_highwater', 'tid_highwater');
                         INSERT INTO fts(fts) VALUES ('delete-all');
                         """)
             }
@@ -146,6 +189,9 @@ public final class Importer {
         }
     }
 
+    /// Indexes every epoch's commits after the tip the index has seen, in history order, with
+    /// public-inbox-index's numbering (`IndexWriter.admitExisting`). An object that cannot be
+    /// read or is not a message is recorded in `rejected` with its commit, and the rest goes on.
     private func catchUpLocked() throws -> ImportSummary {
         let t0 = Date()
         var summary = ImportSummary()
@@ -156,49 +202,48 @@ public final class Importer {
             let known = try inbox.index.read { db in try String.fetchOne(db, sql: "SELECT tip FROM epoch WHERE n=?", arguments: [n]) }
             if known == tip { continue }
             let gitDir = repo.epochPath(n)
-            let commits = try EpochLog.commits(gitDir: gitDir, after: known)
-            let reader = try CatFile(gitDir: gitDir)
+            let commits: [EpochCommit]
+            do {
+                commits = try EpochLog.commits(gitDir: gitDir, after: known)
+            } catch {
+                // the history itself cannot be walked (a commit or tree is missing): say so, go on
+                let r = ImportSummary.Rejection(origin: "\(n).git", reason: "history unreadable: \(error)", epoch: n, commit: tip)
+                summary.rejected.append(r)
+                try inbox.index.write { iw in try iw.recordRejected(r, at: Importer.now) }
+                continue
+            }
             try inbox.index.writeBatches { db in
                 try db.execute(sql: "BEGIN IMMEDIATE")
                 var iw = try IndexWriter(db: db)
                 var inBatch = 0
+                func reject(_ r: ImportSummary.Rejection) throws {
+                    summary.rejected.append(r)
+                    try iw.recordRejected(r, at: Importer.now)
+                }
                 do {
-                    let adds = commits.compactMap { c -> (EpochCommit, String)? in
-                        if case .add(let b) = c.change { return (c, b) }
-                        return nil
-                    }
-                    var removals: [String: Int] = [:]
-                    for c in commits { if case .remove(let b) = c.change { removals[b, default: 0] += 1 } }
-                    var lastOid: String?
-                    var items = commits.makeIterator()
-                    try Pipeline.runBlobs(adds.map { ($0.1, $0.0.committedAt, "\(gitDir)@\($0.0.oid.prefix(12))") }, gitDir: gitDir) {
-                        blob, item in
-                        // removals recorded before this add are applied in commit order
-                        while let c = items.next() {
-                            lastOid = c.oid
-                            if case .remove(let rb) = c.change {
-                                let bytes = try reader.read(rb)
-                                if try iw.remove(blob: rb, message: Message.parse(bytes)) { summary.removed += 1 }
-                                continue
-                            }
-                            break
-                        }
+                    try Pipeline.runCommits(commits, epoch: n, gitDir: gitDir) { commit, item in
                         handled += 1
-                        switch item {
-                        case .failed(let origin, let reason):
-                            summary.rejected.append(.init(origin: origin, reason: reason))
-                        case .prepared(let p):
-                            switch try iw.admit(p) {
-                            case .duplicate:
+                        switch (commit.change, item) {
+                        case (_, .failed(let r)):
+                            try reject(r)
+                        case (.remove(let blob), .prepared(let p)):
+                            if try iw.remove(blob: blob, message: p.message) { summary.removed += 1 }
+                        case (.add(let blob), .prepared(let p)):
+                            switch try iw.admitExisting(p, blob: blob) {
+                            case .alreadyIndexed:
                                 summary.duplicates += 1
-                            case .accept(let primary, _):
+                            case .skip(let reason):
+                                try reject(.init(origin: p.origin, reason: reason, epoch: n, commit: commit.oid, object: blob))
+                            case .accept(let primary):
                                 try iw.insert(p, primary: primary, blob: blob, epoch: n)
                                 summary.imported += 1
                                 inBatch += 1
                             }
+                        default:
+                            break
                         }
-                        if inBatch >= batchSize, let o = lastOid {
-                            try iw.setEpochTip(n, o)
+                        if inBatch >= batchSize {
+                            try iw.setEpochTip(n, commit.oid)
                             try iw.saveCounters()
                             try db.execute(sql: "COMMIT")
                             try db.execute(sql: "BEGIN IMMEDIATE")
@@ -206,12 +251,6 @@ public final class Importer {
                             inBatch = 0
                         }
                         onProgress?(handled)
-                    }
-                    while let c = items.next() {
-                        if case .remove(let rb) = c.change {
-                            let bytes = try reader.read(rb)
-                            if try iw.remove(blob: rb, message: Message.parse(bytes)) { summary.removed += 1 }
-                        }
                     }
                     try iw.setEpochTip(n, tip)
                     try iw.saveCounters()

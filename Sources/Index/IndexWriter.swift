@@ -85,6 +85,45 @@ final class IndexWriter {
         return .accept(primary: generated, appendID: true)
     }
 
+    enum ExistingAdmission {
+        /// This blob is already indexed under one of its ids (the same blob added twice).
+        case alreadyIndexed(num: Int64)
+        case accept(primary: String)
+        case skip(reason: String)
+    }
+
+    /// public-inbox-index's rule for a blob already in git (V2Writable index_oid): its first
+    /// Message-ID if no article has it as its own id, else the last of its other ids that none
+    /// has (where public-inbox appended `<…@z>` to a re-sent message), else it is skipped. No
+    /// content comparison and no generated id: numbers come out exactly as public-inbox's.
+    func admitExisting(_ p: PreparedMessage, blob: String) throws -> ExistingAdmission {
+        let ids = p.message.messageIDs
+        guard let first = ids.first else { return .skip(reason: "no Message-ID: skipped (public-inbox-index skips it too)") }
+        for id in ids {
+            if let num = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT over.num FROM msgid JOIN over ON over.num=msgid.num WHERE msgid.mid=? AND over.blob=?"),
+                arguments: [id, blob])
+            {
+                return .alreadyIndexed(num: num)
+            }
+        }
+        if try !isArticleID(first) { return .accept(primary: first) }
+        for id in ids.dropFirst().reversed() where try !isArticleID(id) { return .accept(primary: id) }
+        let nums = try Int64.fetchAll(
+            db.cachedStatement(sql: "SELECT over.num FROM msgid JOIN over ON over.num=msgid.num WHERE msgid.mid=? AND over.mid=?"),
+            arguments: [first, first])
+        return .skip(
+            reason: "Message-ID reused: <\(first)> is already article \(nums.map(String.init).joined(separator: ",")) "
+                + "(re-sent with other content; public-inbox-index skips it too)")
+    }
+
+    /// Whether some article is stored under `mid` as its own (first) id: public-inbox's msgmap.
+    func isArticleID(_ mid: String) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT 1 FROM msgid JOIN over ON over.num=msgid.num WHERE msgid.mid=? AND over.mid=? LIMIT 1"),
+            arguments: [mid, mid]) ?? false
+    }
+
     func known(_ mid: String) throws -> Bool {
         try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM msgid WHERE mid=? LIMIT 1"), arguments: [mid]) ?? false
     }
@@ -232,8 +271,10 @@ final class IndexWriter {
         return sid
     }
 
-    func recordRejected(origin: String, reason: String, at: Int64) throws {
-        try db.execute(sql: "INSERT INTO rejected(at, origin, reason) VALUES (?, ?, ?)", arguments: [at, origin, reason])
+    func recordRejected(_ r: ImportSummary.Rejection, at: Int64) throws {
+        try db.execute(
+            sql: "INSERT INTO rejected(at, origin, reason, epoch, commit_oid, object) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [at, r.origin, r.reason, r.epoch, r.commit, r.object])
     }
 
     func setEpochTip(_ n: Int, _ tip: String) throws {

@@ -9,6 +9,27 @@ public struct RawInput: Sendable {
     public var receivedAt: Int64?
     /// Where it came from, for error messages: `file:offset`, `file`, `epoch@commit`.
     public var origin: String
+    /// For a message read from git: its commit and blob.
+    public var commit: String?
+    public var object: String?
+    /// Why there is no message here (a git object missing or not a message): set instead of bytes.
+    public var unreadable: String?
+
+    public init(
+        bytes: [UInt8], receivedAt: Int64?, origin: String, commit: String? = nil, object: String? = nil, unreadable: String? = nil
+    ) {
+        self.bytes = bytes
+        self.receivedAt = receivedAt
+        self.origin = origin
+        self.commit = commit
+        self.object = object
+        self.unreadable = unreadable
+    }
+
+    /// What the index records when this input is not stored.
+    func rejection(_ reason: String) -> ImportSummary.Rejection {
+        .init(origin: origin, reason: reason, commit: commit, object: object)
+    }
 }
 
 /// Something messages can be imported from: an mbox (gzipped or not, any variant), a
@@ -114,18 +135,42 @@ public enum MessageSource: Sendable, CustomStringConvertible {
                 }
             }
         case .epoch(let g):
-            let commits = try EpochLog.commits(gitDir: g)
-            let reader = try CatFile(gitDir: g)
-            for c in commits {
-                guard case .add(let blob) = c.change else { continue }
-                let bytes = try reader.read(blob)
-                try body(RawInput(bytes: bytes, receivedAt: c.committedAt, origin: "\(g)@\(c.oid.prefix(12))"))
+            // one object that cannot be read is reported and skipped, never the end of the import
+            var reader = try CatFile(gitDir: g)
+            for c in try EpochLog.commits(gitDir: g) {
+                let origin = "\(g)@\(c.oid.prefix(12))"
+                switch c.change {
+                case .add(let blob):
+                    let (bytes, unreadable) = try MessageSource.readBlob(blob, with: &reader)
+                    try body(
+                        RawInput(
+                            bytes: bytes, receivedAt: c.committedAt, origin: origin, commit: c.oid, object: blob, unreadable: unreadable))
+                case .skip(let reason):
+                    try body(RawInput(bytes: [], receivedAt: c.committedAt, origin: origin, commit: c.oid, unreadable: reason))
+                case .remove:
+                    continue
+                }
             }
         case .bundle(let p):
             let tmp = NSTemporaryDirectory() + "tidings-bundle-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
             defer { try? FileManager.default.removeItem(atPath: tmp) }
             try Subprocess.run(["git", "clone", "-q", "--mirror", p, tmp])
             try MessageSource.epoch(gitDir: tmp).forEach(body)
+        }
+    }
+
+    /// A blob's bytes, or why it cannot be read: missing, not a blob, or git cat-file ended on a
+    /// damaged pack (then `reader` is replaced by a new one for the objects after it).
+    static func readBlob(_ oid: String, with reader: inout CatFile) throws -> (bytes: [UInt8], unreadable: String?) {
+        do {
+            return (try reader.readBlob(oid), nil)
+        } catch let e as CatFile.Missing {
+            return ([], "object missing: \(e.description)")
+        } catch let e as CatFile.WrongType {
+            return ([], "not a blob: \(e.description)")
+        } catch let e as Subprocess.Failure {
+            reader = try CatFile(gitDir: reader.gitDir)
+            return ([], "object unreadable: \(oid): \(e.description)")
         }
     }
 }

@@ -5,11 +5,15 @@ import Store
 /// A message parsed (or not) by the pipeline's reading thread.
 enum PipelineItem: Sendable {
     case prepared(PreparedMessage)
-    case failed(origin: String, reason: String)
+    case failed(ImportSummary.Rejection)
+    /// Larger than the ingest limit: not parsed, kept aside by the importer.
+    case oversized(RawInput)
 
-    static func make(_ input: RawInput, stripHeaders: Bool) -> PipelineItem {
+    static func make(_ input: RawInput, stripHeaders: Bool, maxBytes: Int? = nil) -> PipelineItem {
+        if let why = input.unreadable { return .failed(input.rejection(why)) }
+        if let maxBytes, input.bytes.count > maxBytes { return .oversized(input) }
         if input.bytes.allSatisfy({ $0 == 0x0A || $0 == 0x0D || $0 == 0x20 || $0 == 0x09 }) {
-            return .failed(origin: input.origin, reason: "empty message")
+            return .failed(input.rejection(input.bytes.isEmpty ? "empty blob (purged message)" : "empty message"))
         }
         let now = MailDate(seconds: input.receivedAt ?? Int64(Date().timeIntervalSince1970))
         return .prepared(PreparedMessage(raw: input.bytes, fallbackTime: now, origin: input.origin, stripHeaders: stripHeaders))
@@ -19,7 +23,7 @@ enum PipelineItem: Sendable {
 /// Reads and parses on one thread while the caller stores and indexes on its own: the two
 /// halves of an import each keep a core busy.
 enum Pipeline {
-    static func run(sources: [MessageSource], stripHeaders: Bool, consume: (PipelineItem) throws -> Void) throws {
+    static func run(sources: [MessageSource], stripHeaders: Bool, maxBytes: Int?, consume: (PipelineItem) throws -> Void) throws {
         try stream(
             produce: { put in
                 var batch: [RawInput] = []
@@ -27,46 +31,58 @@ enum Pipeline {
                     try s.forEach { input in
                         batch.append(input)
                         if batch.count == batchSize {
-                            for item in prepare(batch, stripHeaders: stripHeaders) { put(item) }
+                            for item in prepare(batch, stripHeaders: stripHeaders, maxBytes: maxBytes) { put(item) }
                             batch.removeAll(keepingCapacity: true)
                         }
                     }
                 }
-                for item in prepare(batch, stripHeaders: stripHeaders) { put(item) }
+                for item in prepare(batch, stripHeaders: stripHeaders, maxBytes: maxBytes) { put(item) }
             }, consume: { item in try consume(item) })
     }
 
     /// Parses a batch on every core, keeping its order.
     static let batchSize = 64
 
-    static func prepare(_ batch: [RawInput], stripHeaders: Bool) -> [PipelineItem] {
-        if batch.count < 2 { return batch.map { PipelineItem.make($0, stripHeaders: stripHeaders) } }
+    static func prepare(_ batch: [RawInput], stripHeaders: Bool, maxBytes: Int? = nil) -> [PipelineItem] {
+        if batch.count < 2 { return batch.map { PipelineItem.make($0, stripHeaders: stripHeaders, maxBytes: maxBytes) } }
         let slots = UnsafeMutableBufferPointer<PipelineItem?>.allocate(capacity: batch.count)
         slots.initialize(repeating: nil)
         defer { slots.deallocate() }
         nonisolated(unsafe) let out = slots
         DispatchQueue.concurrentPerform(iterations: batch.count) { i in
-            out[i] = PipelineItem.make(batch[i], stripHeaders: stripHeaders)
+            out[i] = PipelineItem.make(batch[i], stripHeaders: stripHeaders, maxBytes: maxBytes)
         }
         return slots.map { $0! }
     }
 
-    /// Parses blobs of one epoch (read with a reader of its own) for `consume`.
-    static func runBlobs(
-        _ blobs: [(oid: String, time: Int64, origin: String)], gitDir: String,
-        consume: (String, PipelineItem) throws -> Void
+    /// Reads and parses the commits of one epoch in order (each with its own reader): the
+    /// message added, or the message removed, or why the commit has nothing to index.
+    static func runCommits(
+        _ commits: [EpochCommit], epoch: Int, gitDir: String, consume: (EpochCommit, PipelineItem) throws -> Void
     ) throws {
-        let reader = try CatFile(gitDir: gitDir)
         try stream(
             produce: { put in
+                var reader = try CatFile(gitDir: gitDir)
                 var start = 0
-                while start < blobs.count {
-                    let chunk = blobs[start..<min(start + batchSize, blobs.count)]
-                    let inputs = try chunk.map { b in RawInput(bytes: try reader.read(b.oid), receivedAt: b.time, origin: b.origin) }
-                    for (b, item) in zip(chunk, prepare(inputs, stripHeaders: false)) { put((b.oid, item)) }
+                while start < commits.count {
+                    let chunk = commits[start..<min(start + batchSize, commits.count)]
+                    let inputs = try chunk.map { c -> RawInput in
+                        let origin = "\(epoch).git@\(c.oid.prefix(12))"
+                        switch c.change {
+                        case .add(let blob), .remove(let blob):
+                            let (bytes, why) = try MessageSource.readBlob(blob, with: &reader)
+                            return RawInput(
+                                bytes: bytes, receivedAt: c.committedAt, origin: origin, commit: c.oid, object: blob, unreadable: why)
+                        case .skip(let reason):
+                            return RawInput(bytes: [], receivedAt: c.committedAt, origin: origin, commit: c.oid, unreadable: reason)
+                        }
+                    }
+                    for (c, item) in zip(chunk, prepare(inputs, stripHeaders: false)) {
+                        put((c, item.inEpoch(epoch)))
+                    }
                     start += batchSize
                 }
-            }, consume: { (pair: (String, PipelineItem)) in try consume(pair.0, pair.1) })
+            }, consume: { (pair: (EpochCommit, PipelineItem)) in try consume(pair.0, pair.1) })
     }
 
     static func stream<T>(produce: @escaping (_ put: (T) -> Void) throws -> Void, consume: (T) throws -> Void) throws {
@@ -90,6 +106,15 @@ enum Pipeline {
             throw error
         }
         if let e = channel.error { throw e }
+    }
+}
+
+extension PipelineItem {
+    /// A rejection of an epoch's object says which epoch.
+    func inEpoch(_ n: Int) -> PipelineItem {
+        guard case .failed(var r) = self else { return self }
+        r.epoch = n
+        return .failed(r)
     }
 }
 

@@ -3,7 +3,8 @@ import GRDB
 /// The SQLite schema of an inbox index (`DIR/tidings.sqlite3`). Everything here can be rebuilt
 /// from the git epochs.
 enum Schema {
-    static let version = 1
+    /// 2: `rejected` says which epoch, commit and object (added in place to version 1 indexes).
+    static let version = 2
 
     static func create(_ db: Database) throws {
         try db.execute(
@@ -41,8 +42,12 @@ enum Schema {
                 CREATE TABLE IF NOT EXISTS subject(sid INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE);
                 -- the last commit of each epoch that the index has seen
                 CREATE TABLE IF NOT EXISTS epoch(n INTEGER PRIMARY KEY, tip TEXT NOT NULL);
-                -- messages that could not be stored or indexed, with why
-                CREATE TABLE IF NOT EXISTS rejected(id INTEGER PRIMARY KEY, at INTEGER NOT NULL, origin TEXT NOT NULL, reason TEXT NOT NULL);
+                -- messages that could not be stored or indexed, with why; for git objects of an
+                -- epoch also which epoch, commit and object (NULL for mail from other sources)
+                CREATE TABLE IF NOT EXISTS rejected(
+                    id INTEGER PRIMARY KEY, at INTEGER NOT NULL, origin TEXT NOT NULL, reason TEXT NOT NULL,
+                    epoch INTEGER, commit_oid TEXT, object TEXT
+                );
                 -- full text: one column per search prefix; every body line is in exactly one of
                 -- nq (prose), q (quoted), dfa/dfb/dfctx (removed/added/context diff lines)
                 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
@@ -52,6 +57,19 @@ enum Schema {
                 -- search: `git patch-id --stable` of each patch in a message (the `patchid:` prefix)
                 CREATE TABLE IF NOT EXISTS patchid(pid TEXT NOT NULL, num INTEGER NOT NULL, PRIMARY KEY(pid, num)) WITHOUT ROWID;
                 """)
-        try db.execute(sql: "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", arguments: ["\(version)"])
+        try migrate(db)
+        try db.execute(
+            sql: """
+                INSERT INTO meta(key, value) VALUES ('schema', ?1)
+                ON CONFLICT(key) DO UPDATE SET value=?1 WHERE CAST(value AS INTEGER) < ?1
+                """, arguments: [version])
+    }
+
+    /// Brings an index written by an older version up to this one, in place.
+    static func migrate(_ db: Database) throws {
+        let columns = Set(try Row.fetchAll(db, sql: "PRAGMA table_info(rejected)").map { $0["name"] as String })
+        for (name, type) in [("epoch", "INTEGER"), ("commit_oid", "TEXT"), ("object", "TEXT")] where !columns.contains(name) {
+            try db.execute(sql: "ALTER TABLE rejected ADD COLUMN \(name) \(type)")
+        }
     }
 }

@@ -16,6 +16,13 @@ public final class CatFile: @unchecked Sendable {
         public var description: String { "git object \(oid) is missing" }
     }
 
+    /// The object exists but is not what the caller reads (a tree or commit where a blob belongs).
+    public struct WrongType: Error, CustomStringConvertible {
+        public let oid: String
+        public let type: String
+        public var description: String { "git object \(oid) is a \(type), not a blob" }
+    }
+
     public init(gitDir: String) throws {
         self.gitDir = gitDir
         process = try Subprocess(["git", "--git-dir=\(gitDir)", "cat-file", "--batch"])
@@ -24,15 +31,28 @@ public final class CatFile: @unchecked Sendable {
 
     deinit { process.wait() }
 
-    /// The object's bytes.
-    public func read(_ oid: String) throws -> [UInt8] {
+    /// The object's bytes. Throws `Missing` for an object git does not have (the reader stays
+    /// usable), `Subprocess.Failure` when git cat-file itself ended (a corrupt pack).
+    public func read(_ oid: String) throws -> [UInt8] { try object(oid).bytes }
+
+    /// A blob's bytes; `WrongType` when `oid` names something else.
+    public func readBlob(_ oid: String) throws -> [UInt8] {
+        let o = try object(oid)
+        guard o.type == "blob" else { throw WrongType(oid: oid, type: o.type) }
+        return o.bytes
+    }
+
+    /// The object's type and bytes.
+    public func object(_ oid: String) throws -> (type: String, bytes: [UInt8]) {
         try process.write(oid + "\n")
-        guard let header = reader.nextLine() else { throw Subprocess.Failure(description: "git cat-file ended") }
+        guard let header = reader.nextLine() else { throw Subprocess.Failure(description: "git cat-file in \(gitDir) ended") }
         let words = String(decoding: header, as: UTF8.self).split(separator: " ")
         guard words.count == 3, let size = Int(String(words[2]).trimmingASCIIWhitespace()) else { throw Missing(oid: oid) }
         let bytes = reader.read(count: size)
-        _ = reader.read(count: 1)  // the trailing LF
-        return bytes
+        guard bytes.count == size, reader.read(count: 1).count == 1 else {  // the trailing LF
+            throw Subprocess.Failure(description: "git cat-file in \(gitDir) ended inside \(oid)")
+        }
+        return (String(words[1]), bytes)
     }
 }
 

@@ -41,7 +41,7 @@ public final class FastImport {
         parent = try? Subprocess.text(["git", "--git-dir=\(gitDir)", "rev-parse", "-q", "--verify", "refs/heads/master^0"])
         if parent?.isEmpty == true { parent = nil }
         process = try Subprocess([
-            "git", "--git-dir=\(gitDir)", "fast-import", "--quiet", "--date-format=raw", "--done",
+            "git", "--git-dir=\(gitDir)", "fast-import", "--quiet", "--date-format=raw-permissive", "--done",
         ])
         reader = LineReader(fd: process.stdoutFD, bufferSize: 4096)
     }

@@ -7,13 +7,31 @@ public struct InboxConfig: Sendable, Equatable {
     public var addresses: [String]
     public var url: String?
     public var description: String?
+    /// Tidings' limit on the size of mail taken in (`publicinbox.NAME.maxMessageSize`, else
+    /// `tidings.maxMessageSize`; git's k/m/g suffixes; 0 for none). Nil: the default.
+    public var maxMessageSize: Int?
 
-    public init(name: String, dir: String, addresses: [String], url: String? = nil, description: String? = nil) {
+    public init(
+        name: String, dir: String, addresses: [String], url: String? = nil, description: String? = nil, maxMessageSize: Int? = nil
+    ) {
         self.name = name
         self.dir = dir
         self.addresses = addresses
         self.url = url
         self.description = description
+        self.maxMessageSize = maxMessageSize
+    }
+
+    /// A git config integer: digits with an optional k, m or g suffix (powers of 1024).
+    public static func parseSize(_ text: String) -> Int? {
+        var t = text.trimmingASCIIWhitespace().lowercased()
+        var scale = 1
+        if let last = t.last, let s = ["k": 1 << 10, "m": 1 << 20, "g": 1 << 30][String(last)] {
+            scale = s
+            t.removeLast()
+        }
+        guard let n = Int(t), n >= 0 else { return nil }
+        return n.multipliedReportingOverflow(by: scale).overflow ? nil : n * scale
     }
 
     public var primaryAddress: String { addresses.first ?? "\(name)@localhost" }
@@ -51,10 +69,12 @@ public struct PIConfig: Sendable {
         let out = try Subprocess.run(["git", "config", "--file", path, "--null", "--list"])
         var order: [String] = []
         var byName: [String: InboxConfig] = [:]
+        var globalMax: Int?
         for entry in out.split(separator: 0) {
             guard let nl = entry.firstIndex(of: 0x0A) else { continue }
             let key = String(decoding: entry[entry.startIndex..<nl], as: UTF8.self)
             let value = String(decoding: entry[(nl + 1)...], as: UTF8.self)
+            if key.lowercased() == "tidings.maxmessagesize" { globalMax = InboxConfig.parseSize(value) }
             guard key.lowercased().hasPrefix("publicinbox."), let lastDot = key.lastIndex(of: ".") else { continue }
             let nameStart = key.index(key.startIndex, offsetBy: 12)
             guard nameStart < lastDot else { continue }
@@ -69,10 +89,15 @@ public struct PIConfig: Sendable {
             case "address": byName[name]!.addresses.append(value)
             case "url": byName[name]!.url = value
             case "description": byName[name]!.description = value
+            case "maxmessagesize": byName[name]!.maxMessageSize = InboxConfig.parseSize(value)
             default: break
             }
         }
-        return order.compactMap { byName[$0] }.filter { !$0.dir.isEmpty }
+        return order.compactMap { byName[$0] }.filter { !$0.dir.isEmpty }.map { c in
+            var c = c
+            c.maxMessageSize = c.maxMessageSize ?? globalMax
+            return c
+        }
     }
 
     public func inbox(named name: String) throws -> InboxConfig {

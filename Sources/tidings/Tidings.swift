@@ -35,7 +35,10 @@ func runWithProgress(_ label: String, total: Int?, importer: Importer, _ body: (
     importer.onProgress = progress.update
     let summary = try body(importer)
     progress.finish()
-    for r in summary.rejected.prefix(20) { printError("rejected \(r.origin): \(r.reason)") }
+    for r in summary.rejected.prefix(20) {
+        let object = r.object.map { r.reason.contains($0) ? "" : " object \($0)" } ?? ""
+        printError("rejected \(r.origin)\(object): \(r.reason)")
+    }
     if summary.rejected.count > 20 { printError("… and \(summary.rejected.count - 20) more rejected") }
     print("\(label): " + summary.line)
 }
@@ -72,16 +75,26 @@ struct ImportCommand: ParsableCommand {
     @Argument var paths: [String]
     @Option(help: "mbox variant: mboxrd, mboxo, mboxcl, mboxcl2") var format: String = "mboxrd"
     @Option(help: "Messages per durable batch") var batch: Int = 2000
+    @Option(
+        help: ArgumentHelp(
+            "Keep larger messages aside in DIR/rejected/ instead of storing them (k/m/g suffixes, 0: no limit)",
+            discussion: "Default: publicinbox.NAME.maxMessageSize, tidings.maxMessageSize, else 32m."))
+    var maxMessageSize: String?
     @OptionGroup var config: ConfigOption
 
     func run() throws {
         guard let fmt = MboxFormat(rawValue: format) else { throw ValidationError("unknown mbox format \(format)") }
+        let limit = try maxMessageSize.map { text in
+            guard let n = InboxConfig.parseSize(text) else { throw ValidationError("--max-message-size: not a size: \(text)") }
+            return n
+        }
         let inbox = try config.inbox(name)
         let sources = try paths.flatMap { try MessageSource.detect($0, mboxFormat: fmt) }
         let counts = sources.map { $0.count() }
         let total = counts.contains(where: { $0 == nil }) ? nil : counts.reduce(0) { $0 + ($1 ?? 0) }
         let importer = Importer(inbox: inbox)
         importer.batchSize = batch
+        if let limit { importer.maxMessageSize = limit == 0 ? nil : limit }
         try runWithProgress("import \(name)", total: total, importer: importer) { try $0.importSources(sources) }
     }
 }
@@ -137,6 +150,11 @@ struct StatusCommand: ParsableCommand {
         var threads: Int
         var ghosts: Int
         var rejected: Int
+        /// The most recent rejections (all of them up to 1,000): what, where, why.
+        var rejections: [ArchiveIndex.Rejected]
+        /// The size limit on ingest, and stored messages over it (indexed; pages bound them).
+        var maxMessageSize: Int?
+        var largeMessages: Int
         var lastArticle: Int64
         var epochs: [Int]
         var gitBytes: Int
@@ -152,10 +170,13 @@ struct StatusCommand: ParsableCommand {
             let inbox = try Inbox(config: c)
             let s = try inbox.index.stats()
             let epochs = inbox.repository.epochs()
+            let limit = Importer(inbox: inbox).maxMessageSize
             reports.append(
                 Report(
                     name: c.name, dir: c.dir, addresses: c.addresses, messages: s.messages, threads: s.threads, ghosts: s.ghosts,
-                    rejected: s.rejected, lastArticle: s.lastNum, epochs: epochs,
+                    rejected: s.rejected, rejections: try inbox.index.rejected(limit: json ? 1000 : 10), maxMessageSize: limit,
+                    largeMessages: try limit.map { try inbox.index.messageCount(largerThan: $0) } ?? 0, lastArticle: s.lastNum,
+                    epochs: epochs,
                     gitBytes: epochs.reduce(0) { $0 + inbox.repository.diskBytes($1) }, indexBytes: s.indexBytes,
                     lastUpdate: s.newestReceived.map { MailDate(seconds: $0).iso8601 }))
         }
@@ -174,6 +195,14 @@ struct StatusCommand: ParsableCommand {
                 "  epochs \(r.epochs.map(String.init).joined(separator: ","))  git \(r.gitBytes / 1024) KiB  index \(r.indexBytes / 1024) KiB"
             )
             print("  last update \(r.lastUpdate ?? "never")")
+            if r.largeMessages > 0 {
+                print("  \(r.largeMessages) stored messages are over maxMessageSize \(r.maxMessageSize ?? 0) (indexed whole)")
+            }
+            for x in r.rejections {
+                let place = x.epoch.map { "\($0).git commit \(x.commit ?? "?") \(x.object.map { "object \($0)" } ?? "")" } ?? x.origin
+                print("  rejected \(MailDate(seconds: x.at).iso8601)  \(place): \(x.reason)")
+            }
+            if r.rejected > r.rejections.count { print("  … \(r.rejected - r.rejections.count) more (tidings status --json)") }
         }
     }
 }

@@ -12,9 +12,11 @@ public enum Command {
         public var text: String { String(decoding: stdout, as: UTF8.self) }
     }
 
-    /// Runs `args` (the program looked up on PATH) under `timeout 180`, so that a hung program
-    /// fails a test instead of hanging the run.
-    public static func run(_ args: [String], input: [UInt8] = [], env: [String: String] = [:], cwd: String? = nil) throws -> Result {
+    /// Runs `args` (the program looked up on PATH) under `timeout 180` (or `timeout` seconds), so
+    /// that a hung program fails a test instead of hanging the run.
+    public static func run(
+        _ args: [String], input: [UInt8] = [], env: [String: String] = [:], cwd: String? = nil, timeout: Int = 180
+    ) throws -> Result {
         let dir = NSTemporaryDirectory() + "tidings-cmd-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -26,7 +28,7 @@ public enum Command {
         let stderr = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/err"))
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["timeout", "180"] + args
+        p.arguments = ["timeout", "\(timeout)"] + args
         var e = ProcessInfo.processInfo.environment
         for (k, v) in env { e[k] = v }
         p.environment = e

@@ -13,6 +13,14 @@ public enum Fixtures {
     }()
 
     public static func corpusPath(_ name: String) -> String { root + "/corpus/" + name }
+
+    /// The shared corpus epoch (10,000 messages), beside the package root as `../shared/corpus/`
+    /// (CI checks the project out next to it). Nil when it is not there: tests fail, not skip.
+    public static var corpusBundle: String? {
+        let url = URL(fileURLWithPath: root).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let path = url.appendingPathComponent("shared/corpus/virtualization-2019-2020.bundle").path
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
     public static func syntheticPath(_ name: String) -> String { root + "/synthetic/" + name }
 
     public static func bytes(_ path: String) -> [UInt8] {
@@ -83,6 +91,18 @@ public final class TemporaryInbox {
     public func importBytes(_ messages: [[UInt8]]) throws -> ImportSummary {
         try Importer(inbox: inbox).importSources(messages.enumerated().map { .bytes($0.element, origin: "test#\($0.offset)") })
     }
+
+    /// Replaces epoch `n` by a mirror clone of `source` (a bundle or another repository).
+    public func cloneEpoch(_ n: Int = 0, from source: String) throws {
+        let path = inbox.repository.epochPath(n)
+        try? FileManager.default.removeItem(atPath: path)
+        let r = try Command.run(["git", "clone", "-q", "--mirror", source, path])
+        guard r.status == 0 else { throw EpochBuilderError(message: r.stderr) }
+        try inbox.repository.createEpoch(n)
+    }
+
+    /// The environment for public-inbox's own tools run on this inbox.
+    public var publicInboxEnvironment: [String: String] { ["PI_CONFIG": config.path, "HOME": root, "PI_DIR": root + "/.pi"] }
 
     deinit { try? FileManager.default.removeItem(atPath: root) }
 }
