@@ -28,7 +28,10 @@ let package = Package(
         // SQLite: article numbers, overview, threads, full-text search; ingest.
         .target(
             name: "Index",
-            dependencies: ["Mail", "Store", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "Mail", "Store", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
         ),
         // HTTP: public-inbox-compatible archive site.
         .target(

@@ -6,6 +6,13 @@ import Mail
 
 /// A child process with pipes to its stdin and stdout (stderr passes through or is captured).
 public final class Subprocess: @unchecked Sendable {
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which Swift's Glibc module
+    /// does not declare; nil where the C library lacks it.
+    static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let sym = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(sym, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
+
     public let pid: pid_t
     /// Write end of the child's stdin (-1 once closed).
     public private(set) var stdinFD: Int32
@@ -40,6 +47,9 @@ public final class Subprocess: @unchecked Sendable {
         for fd in [inPipe[0], inPipe[1], outPipe[0], outPipe[1], errPipe[0], errPipe[1]] where fd >= 0 {
             posix_spawn_file_actions_addclose(&actions, fd)
         }
+        // and no other descriptor: a long-lived `git cat-file` holding a copy of a client's socket
+        // would keep that connection open after the server closes it (timeouts, evictions)
+        _ = Subprocess.addCloseFrom?(&actions, 3)
         var env = Subprocess.currentEnvironment()
         for (k, v) in environment { env[k] = v }
         let envStrings = env.map { "\($0.key)=\($0.value)" }

@@ -171,17 +171,22 @@ public final class Site: Sendable {
     let scopes: [String: Scope]
     public let all: Scope
     let pool: NIOThreadPool
+    /// Searches run here, apart from page rendering (see `SearchGate`).
+    let searches: SearchGate
     let cache: RenderCache
     let generations: Generations
 
     /// Opens every inbox of `config` read-only.
-    public convenience init(config: PIConfig, threads: Int? = nil, cacheBytes: Int = 96 << 20) throws {
+    public convenience init(config: PIConfig, threads: Int? = nil, cacheBytes: Int = 96 << 20, search: SearchGate.Limits = .init())
+        throws
+    {
         let inboxes = try config.inboxes().map { try Inbox(config: $0, readOnly: true) }
-        self.init(inboxes: inboxes, threads: threads, cacheBytes: cacheBytes)
+        self.init(inboxes: inboxes, threads: threads, cacheBytes: cacheBytes, search: search)
     }
 
-    /// `cacheBytes`: the budget of the render cache (0 turns it off).
-    public init(inboxes: [Inbox], threads: Int? = nil, cacheBytes: Int = 96 << 20) {
+    /// `cacheBytes`: the budget of the render cache (0 turns it off); `search`: threads,
+    /// admissions and time of searches.
+    public init(inboxes: [Inbox], threads: Int? = nil, cacheBytes: Int = 96 << 20, search: SearchGate.Limits = .init()) {
         self.inboxes = inboxes
         let cache = RenderCache(budget: cacheBytes)
         let generations = Generations(inboxes: inboxes)
@@ -196,6 +201,7 @@ public final class Site: Sendable {
         let n = threads ?? max(4, System.coreCount * 2)
         pool = NIOThreadPool(numberOfThreads: n)
         pool.start()
+        searches = SearchGate(limits: search)
     }
 
     deinit { try? pool.syncShutdownGracefully() }
@@ -209,6 +215,11 @@ public final class Site: Sendable {
     /// Runs blocking work off the event loops.
     func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await pool.runIfActive(body)
+    }
+
+    /// Runs a search within the search limits (its own threads, admission, deadline).
+    func searching<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await searches.run(body)
     }
 
     /// A tag that changes whenever any inbox of `scope` changes (checked at most once a second).

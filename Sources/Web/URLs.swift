@@ -6,6 +6,15 @@ public enum URLs {
     /// A Message-ID as a URL path segment (public-inbox's `mid_escape`; `@`, `+` … kept).
     public static func mid(_ mid: String) -> String { MessageID.urlEscape(mid) }
 
+    /// A Message-ID as the first segment of a relative link (`MID/`, `MID/T/#u`, `PREFIX` + `MID/`):
+    /// `mid`, with `./` in front when the segment holds a `:`, so that no link to a message can be
+    /// read as a scheme (`<javascript:alert(1)//@x>` → `./javascript:alert(1)%2F%2F@x/`). Every
+    /// link whose prefix may be empty is built with it.
+    public static func relativeMid(_ mid: String) -> String {
+        let esc = MessageID.urlEscape(mid)
+        return esc.utf8.contains(UInt8(ascii: ":")) ? "./" + esc : esc
+    }
+
     /// A Message-ID from a URL path segment (raw, still %-escaped): `%XX` decoded, `+` kept.
     public static func unescapeMid(_ segment: Substring) -> String { MessageID.urlUnescape(String(segment)) }
 
@@ -19,12 +28,18 @@ public enum URLs {
         return "urn:uuid:\(part(0, 8))-\(part(8, 12))-\(part(12, 16))-\(part(16, 20))-\(part(20, 32))"
     }
 
-    /// git's `%f`-like file name from a subject (public-inbox's `to_filename`), nil when empty.
+    /// Longest file name made from a subject (git format-patch cuts at 64; a 1 MB Subject
+    /// must not become a 1 MB `Content-Disposition` header).
+    public static let maxFilenameBytes = 100
+
+    /// git's `%f`-like file name from a subject (public-inbox's `to_filename`), nil when empty;
+    /// at most `maxFilenameBytes`.
     public static func filename(fromSubject subject: String) -> String? {
         let line = subject.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
         var out: [UInt8] = []
         var inRun = false
         for b in line.utf8 {
+            if out.count >= maxFilenameBytes + 2 { break }  // + room for leading '-' or '.' trimmed below
             let ok = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F || b == 0x2E
             if ok {
                 if b == 0x2E, out.last == 0x2E { continue }  // squeeze ".."
@@ -36,6 +51,7 @@ public enum URLs {
             }
         }
         while let f = out.first, f == 0x2E || f == 0x2D { out.removeFirst() }
+        if out.count > maxFilenameBytes { out.removeLast(out.count - maxFilenameBytes) }
         while let l = out.last, l == 0x2E || l == 0x2D { out.removeLast() }
         return out.isEmpty ? nil : String(decoding: out, as: UTF8.self)
     }

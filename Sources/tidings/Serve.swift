@@ -10,6 +10,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "HOST:PORT to listen on") var listen: String = "127.0.0.1:8080"
     @Option(help: "Threads for blocking work (git, SQLite); default 2×cores, at least 4") var threads: Int?
     @Option(help: "Memory for rendered pages and search results, in MiB (0: render every request)") var cacheMb = 96
+    @Option(help: "Connections served at once (default: the open-file limit less a reserve, at most 16384)")
+    var maxConnections: Int?
+    @Option(help: "Seconds a client may take to send a request's head") var headerTimeout = 10
+    @Option(help: "Seconds a client may take to send a request's body") var bodyTimeout = 30
+    @Option(help: "Seconds an idle kept-alive connection stays open") var idleTimeout = 30
+    @Option(help: "Threads running searches (default: half the cores, at least 1)") var searchThreads: Int?
+    @Option(help: "Searches admitted at once, running or queued; more get 503 (default: 16 per search thread)")
+    var searchQueue: Int?
+    @Option(help: "Seconds one search may take, queueing included; then 503") var searchTimeout = 5.0
     @OptionGroup var config: ConfigOption
 
     func run() async throws {
@@ -21,11 +30,26 @@ struct ServeCommand: AsyncParsableCommand {
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         if host.isEmpty { host = "0.0.0.0" }
         guard cacheMb >= 0 else { throw ValidationError("--cache-mb takes a size in MiB, 0 or more") }
-        let site = try Site(config: config.piConfig, threads: threads, cacheBytes: cacheMb << 20)
+        guard [headerTimeout, bodyTimeout, idleTimeout].allSatisfy({ $0 > 0 }), searchTimeout > 0, (maxConnections ?? 1) > 0 else {
+            throw ValidationError("timeouts and --max-connections must be above 0")
+        }
+        let files = ServerLimits.raiseFileLimit()
+        var limits = ServerLimits(maxConnections: maxConnections)
+        limits.headerTimeout = .seconds(headerTimeout)
+        limits.bodyTimeout = .seconds(bodyTimeout)
+        limits.idleTimeout = .seconds(idleTimeout)
+        if limits.maxConnections > files - 64 {
+            printError("--max-connections \(limits.maxConnections) is close to the open-file limit (\(files)): raise it (ulimit -n)")
+        }
+        let search = SearchGate.Limits(
+            threads: searchThreads, admitted: searchQueue, timeout: .milliseconds(Int(searchTimeout * 1000)))
+        let site = try Site(config: config.piConfig, threads: threads, cacheBytes: cacheMb << 20, search: search)
         if site.inboxes.isEmpty { printError("no inboxes in \(config.piConfig.path); serving an empty list") }
         FileHandle.standardError.write(
-            Data("tidings: serving \(site.inboxes.map(\.name).joined(separator: ", ")) on http://\(listen)/\n".utf8))
-        try await makeApplication(site: site, host: host, port: port).runService()
+            Data(
+                "tidings: serving \(site.inboxes.map(\.name).joined(separator: ", ")) on http://\(listen)/ (at most \(limits.maxConnections) connections)\n"
+                    .utf8))
+        try await makeApplication(site: site, host: host, port: port, limits: limits).runService()
     }
 
     /// GLib 2.74's slice allocator takes a global bit lock per object; with GMime parses on

@@ -6,16 +6,18 @@ import Testing
 
 @testable import Web
 
-/// The archive served over real HTTP on a random loopback port, for real clients.
+/// The archive served over real HTTP on a random loopback port, for real clients: the
+/// application `tidings serve` runs, with its connection limits and timeouts.
 final class LiveServer: @unchecked Sendable {
     let port: Int
     let task: Task<Void, any Error>
+    let connections: ConnectionGuard
 
-    static func start(site: Site) async throws -> LiveServer {
+    static func start(site: Site, limits: ServerLimits = ServerLimits()) async throws -> LiveServer {
         let (stream, cont) = AsyncStream<Int>.makeStream()
-        let app = Application(
-            responder: WebResponder(site: site),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "tidings"),
+        let connections = ConnectionGuard(limits: limits)
+        let app = makeApplication(
+            site: site, host: "127.0.0.1", port: 0, connections: connections,
             onServerRunning: { ch in cont.yield(ch.localAddress?.port ?? 0) })
         let task = Task { try await app.runService(gracefulShutdownSignals: []) }
         var port = 0
@@ -23,12 +25,13 @@ final class LiveServer: @unchecked Sendable {
             port = p
             break
         }
-        return LiveServer(port: port, task: task)
+        return LiveServer(port: port, task: task, connections: connections)
     }
 
-    init(port: Int, task: Task<Void, any Error>) {
+    init(port: Int, task: Task<Void, any Error>, connections: ConnectionGuard) {
         self.port = port
         self.task = task
+        self.connections = connections
     }
 
     func stop() { task.cancel() }

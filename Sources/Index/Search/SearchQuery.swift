@@ -77,6 +77,7 @@ public struct SearchQuery: Sendable, Equatable {
             throw ParseError("the query has no words to search for")
         }
         try validate(root)
+        try SearchLimits.check(root)
         return SearchQuery(root: root)
     }
 

@@ -40,58 +40,62 @@ extension ArchiveIndex {
         let byRank = order == .relevance && src.usesFTS
         let args = src.arguments
         let page = [limit.databaseValue, offset.databaseValue]
+        let deadline = SearchLimits.deadline
         return try read { db in
-            // 1. how many (the page links and "Results 1-200 of N" need it)
-            // (words alone: FTS5 counts by itself, without a lookup in `over` per hit; the two
-            // tables change in the same transactions)
-            let total: Int
-            if plan.isPureMatch && !collapseThreads && thread == nil, let m = plan.match {
-                total = try Int.fetchOne(db, sql: "SELECT count(*) FROM fts WHERE fts MATCH ?", arguments: [m]) ?? 0
-            } else {
-                let countSQL = collapseThreads ? "SELECT count(DISTINCT over.tid) \(src.sql)" : "SELECT count(*) \(src.sql)"
-                total = try Int.fetchOne(db, sql: countSQL, arguments: StatementArguments(args)) ?? 0
-            }
-            guard total > offset, limit > 0 else { return SearchResults(total: total, offset: offset, rows: []) }
-            // 2. which: the article numbers of the page, in order. Only keys are sorted; sorting
-            // whole rows of thousands of hits cost 4x more.
-            var nums: [Int64]
-            var rankOf: [Int64: Double] = [:]
-            if collapseThreads {
-                let pick = byRank ? "min(fts.rank) AS pick" : "max(over.ts) AS pick"
-                nums = try Int64.fetchAll(
-                    db,
-                    sql:
-                        "SELECT over.num, \(pick) \(src.sql) GROUP BY over.tid ORDER BY pick \(byRank ? "ASC" : "DESC"), over.num DESC LIMIT ? OFFSET ?",
-                    arguments: StatementArguments(args + page))
-            } else if byRank {
-                nums = []
-                for row in try Row.fetchAll(
-                    db, sql: "SELECT over.num, fts.rank \(src.sql) ORDER BY fts.rank, over.ts DESC, over.num DESC LIMIT ? OFFSET ?",
-                    arguments: StatementArguments(args + page))
-                {
-                    let num: Int64 = row[0]
-                    nums.append(num)
-                    rankOf[num] = row[1]
+            try SearchLimits.bounded(db, deadline: deadline) {
+                // 1. how many (the page links and "Results 1-200 of N" need it)
+                // (words alone: FTS5 counts by itself, without a lookup in `over` per hit; the two
+                // tables change in the same transactions)
+                let total: Int
+                if plan.isPureMatch && !collapseThreads && thread == nil, let m = plan.match {
+                    total = try Int.fetchOne(db, sql: "SELECT count(*) FROM fts WHERE fts MATCH ?", arguments: [m]) ?? 0
+                } else {
+                    let countSQL = collapseThreads ? "SELECT count(DISTINCT over.tid) \(src.sql)" : "SELECT count(*) \(src.sql)"
+                    total = try Int.fetchOne(db, sql: countSQL, arguments: StatementArguments(args)) ?? 0
                 }
-            } else if thread == nil, Self.walkReceivedIndex(want: offset + limit, hits: total, messages: try Self.highwater(db)) {
-                // many hits: walk the received-time index newest first and stop after the page
-                let c = SearchCompiler.condition(plan)
-                nums = try Int64.fetchAll(
-                    db, sql: "SELECT num FROM over INDEXED BY over_ts WHERE \(c.sql) ORDER BY ts DESC, num DESC LIMIT ? OFFSET ?",
-                    arguments: StatementArguments(c.arguments + page))
-            } else {
-                nums = try Int64.fetchAll(
-                    db, sql: "SELECT over.num \(src.sql) ORDER BY over.ts DESC, over.num DESC LIMIT ? OFFSET ?",
-                    arguments: StatementArguments(args + page))
+                guard total > offset, limit > 0 else { return SearchResults(total: total, offset: offset, rows: []) }
+                // 2. which: the article numbers of the page, in order. Only keys are sorted; sorting
+                // whole rows of thousands of hits cost 4x more.
+                var nums: [Int64]
+                var rankOf: [Int64: Double] = [:]
+                if collapseThreads {
+                    let pick = byRank ? "min(fts.rank) AS pick" : "max(over.ts) AS pick"
+                    nums = try Int64.fetchAll(
+                        db,
+                        sql:
+                            "SELECT over.num, \(pick) \(src.sql) GROUP BY over.tid ORDER BY pick \(byRank ? "ASC" : "DESC"), over.num DESC LIMIT ? OFFSET ?",
+                        arguments: StatementArguments(args + page))
+                } else if byRank {
+                    nums = []
+                    for row in try Row.fetchAll(
+                        db, sql: "SELECT over.num, fts.rank \(src.sql) ORDER BY fts.rank, over.ts DESC, over.num DESC LIMIT ? OFFSET ?",
+                        arguments: StatementArguments(args + page))
+                    {
+                        let num: Int64 = row[0]
+                        nums.append(num)
+                        rankOf[num] = row[1]
+                    }
+                } else if thread == nil, Self.walkReceivedIndex(want: offset + limit, hits: total, messages: try Self.highwater(db)) {
+                    // many hits: walk the received-time index newest first and stop after the page
+                    let c = SearchCompiler.condition(plan)
+                    nums = try Int64.fetchAll(
+                        db, sql: "SELECT num FROM over INDEXED BY over_ts WHERE \(c.sql) ORDER BY ts DESC, num DESC LIMIT ? OFFSET ?",
+                        arguments: StatementArguments(c.arguments + page))
+                } else {
+                    nums = try Int64.fetchAll(
+                        db, sql: "SELECT over.num \(src.sql) ORDER BY over.ts DESC, over.num DESC LIMIT ? OFFSET ?",
+                        arguments: StatementArguments(args + page))
+                }
+                // 3. the rows of the page
+                let marks = Array(repeating: "?", count: nums.count).joined(separator: ",")
+                let rows = try OverviewRow.fetchAll(
+                    db, sql: "SELECT \(OverviewRow.columns) FROM over WHERE num IN (\(marks))", arguments: StatementArguments(nums))
+                var byNum: [Int64: OverviewRow] = [:]
+                for r in rows { byNum[r.num] = r }
+                let page = nums.compactMap { byNum[$0] }
+                return SearchResults(
+                    total: total, offset: offset, rows: page, ranks: rankOf.isEmpty ? [] : page.map { rankOf[$0.num] ?? 0 })
             }
-            // 3. the rows of the page
-            let marks = Array(repeating: "?", count: nums.count).joined(separator: ",")
-            let rows = try OverviewRow.fetchAll(
-                db, sql: "SELECT \(OverviewRow.columns) FROM over WHERE num IN (\(marks))", arguments: StatementArguments(nums))
-            var byNum: [Int64: OverviewRow] = [:]
-            for r in rows { byNum[r.num] = r }
-            let page = nums.compactMap { byNum[$0] }
-            return SearchResults(total: total, offset: offset, rows: page, ranks: rankOf.isEmpty ? [] : page.map { rankOf[$0.num] ?? 0 })
         }
     }
 
@@ -115,8 +119,11 @@ extension ArchiveIndex {
             expandThreads
             ? "SELECT num FROM over WHERE tid IN (SELECT over.tid \(src.sql)) ORDER BY num DESC LIMIT ?"
             : "SELECT over.num \(src.sql) ORDER BY over.num DESC LIMIT ?"
+        let deadline = SearchLimits.deadline
         return try read { db in
-            try Int64.fetchAll(db, sql: sql, arguments: StatementArguments(src.arguments + [limit.databaseValue]))
+            try SearchLimits.bounded(db, deadline: deadline) {
+                try Int64.fetchAll(db, sql: sql, arguments: StatementArguments(src.arguments + [limit.databaseValue]))
+            }
         }
     }
 

@@ -87,7 +87,8 @@ enum Mbox {
             }
         }
         let f = String(decoding: meta, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        var r = Reply(contentType: "text/plain; charset=" + f[0], body: .bytes(body))
+        // a large message streams in slices (no second whole copy in a response buffer)
+        var r = Reply(contentType: "text/plain; charset=" + f[0], body: body.count > 1 << 20 ? .stream(ByteSlices(body)) : .bytes(body))
         r.headers = [(.contentDisposition, "inline; filename=\(f[1]).txt")]
         r.etag = String(f[2])
         return r

@@ -1,5 +1,7 @@
 import HTTPTypes
 import Hummingbird
+import Index
+import Logging
 import NIOCore
 
 /// Pulls a large body chunk by chunk (each `next()` is blocking work, run on the site's pool).
@@ -43,12 +45,35 @@ struct Reply: Sendable {
         return r
     }
 
+    /// The answer to a request that failed: a limit as 503 (overloaded, with Retry-After) or
+    /// 413, with the reason; anything else as 500, logged.
+    static func failure(_ error: any Error, path: String = "", logger: Logger? = nil) -> Reply {
+        switch error {
+        case is SearchOverloaded, is SearchTimedOut:
+            var r = Reply.text("Service Unavailable: \(error); try again in a few seconds\n", status: .serviceUnavailable)
+            r.headers = [(.retryAfter, "5"), (.cacheControl, "no-store")]
+            return r
+        case let e as RequestTooLarge:
+            var r = Reply.text("Content Too Large: a request body may have at most \(e.limit) bytes\n", status: .contentTooLarge)
+            r.headers = [(.connection, "close")]
+            return r
+        default:
+            logger?.error("\(path): \(error)")
+            return Reply.text("Internal error\n", status: .internalServerError)
+        }
+    }
+
     static func redirect(_ location: String, status: HTTPResponse.Status) -> Reply {
         var r = Reply.text("Redirecting to \(location)\n", status: status, type: "text/plain")
         r.headers = [(.location, location)]
         r.compress = false
         return r
     }
+}
+
+/// A request body over `ServerLimits.maxBodyBytes`.
+struct RequestTooLarge: Error {
+    var limit: Int
 }
 
 extension HTTPField.Name {

@@ -1,15 +1,21 @@
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import Mail
+import NIOCore
 
 /// Answers every request of the archive site: routes the raw path, runs the blocking work on
 /// the site's thread pool and encodes the reply.
 public struct WebResponder: HTTPResponder {
     public typealias Context = BasicRequestContext
     public let site: Site
+    public let limits: ServerLimits
 
-    public init(site: Site) { self.site = site }
+    public init(site: Site, limits: ServerLimits = ServerLimits()) {
+        self.site = site
+        self.limits = limits
+    }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         let route = Route.parse(Substring(request.uri.path), isScope: { site.scope(named: $0) != nil })
@@ -29,7 +35,15 @@ public struct WebResponder: HTTPResponder {
             if let scopeName, let sc = site.scope(named: Substring(scopeName)) {
                 guard var p = SearchParams(pairs) else { return try await site.response(.notFoundPlain(), for: request) }
                 // public-inbox: a body starting `x=` with anything but 0 asks for whole threads
-                let body = try await request.body.collect(upTo: 4096)
+                let body: ByteBuffer
+                do {
+                    if let n = request.headers[.contentLength].flatMap({ Int($0) }), n > limits.maxBodyBytes {
+                        throw RequestTooLarge(limit: limits.maxBodyBytes)
+                    }
+                    body = try await request.body.collect(upTo: limits.maxBodyBytes)
+                } catch {
+                    return try await site.response(.failure(RequestTooLarge(limit: limits.maxBodyBytes)), for: request)
+                }
                 let head = Array(body.readableBytesView.prefix(3))
                 if head.count == 3 && head[0] == UInt8(ascii: "x") && head[1] == UInt8(ascii: "=") && head[2] != UInt8(ascii: "0") {
                     p.threads = true
@@ -39,14 +53,13 @@ public struct WebResponder: HTTPResponder {
                 let reply: Reply
                 do {
                     if params.x == "m" {
-                        reply = try await site.blocking { try SearchPage.mbox(scope: sc, params: params, mid: threadMid) }
+                        reply = try await site.searching { try SearchPage.mbox(scope: sc, params: params, mid: threadMid) }
                     } else {
                         let host = request.head.authority
-                        reply = try await site.blocking { try SearchPage.render(scope: sc, params: params, host: host) }
+                        reply = try await site.searching { try SearchPage.render(scope: sc, params: params, host: host) }
                     }
                 } catch {
-                    context.logger.error("\(request.uri.path): \(error)")
-                    reply = Reply.text("Internal error\n", status: .internalServerError)
+                    reply = .failure(error, path: request.uri.path, logger: context.logger)
                 }
                 return try await site.response(reply, for: request)
             }
@@ -60,8 +73,7 @@ public struct WebResponder: HTTPResponder {
         do {
             reply = try await handle(route, request: request)
         } catch {
-            context.logger.error("\(request.uri.path): \(error)")
-            reply = Reply.text("Internal error\n", status: .internalServerError)
+            reply = .failure(error, path: request.uri.path, logger: context.logger)
         }
         return try await site.response(reply, for: request)
     }
@@ -78,7 +90,7 @@ public struct WebResponder: HTTPResponder {
         case .topics(let s):
             let sc = scope(s)
             if let p = SearchParams(SearchParams.decode(request.uri.query ?? "")), p.q.contains(where: { !$0.isWhitespace }) {
-                return try await site.blocking { try SearchPage.render(scope: sc, params: p, host: host) }
+                return try await site.searching { try SearchPage.render(scope: sc, params: p, host: host) }
             }
             let etag = site.generation(sc) + "t" + (t.map(String.init) ?? "")
             return try await site.blocking {
@@ -178,11 +190,22 @@ public struct WebResponder: HTTPResponder {
     }
 }
 
-/// Builds the HTTP application that serves `site` on `host:port`.
-public func makeApplication(site: Site, host: String, port: Int) -> some ApplicationProtocol {
+/// Builds the HTTP application that serves `site` on `host:port` within `limits`.
+public func makeApplication(
+    site: Site, host: String, port: Int, limits: ServerLimits = ServerLimits(),
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    makeApplication(site: site, host: host, port: port, connections: ConnectionGuard(limits: limits), onServerRunning: onServerRunning)
+}
+
+func makeApplication(
+    site: Site, host: String, port: Int, connections: ConnectionGuard, onServerRunning: @escaping @Sendable (any Channel) async -> Void
+) -> some ApplicationProtocol {
     Application(
-        responder: WebResponder(site: site),
-        configuration: .init(address: .hostname(host, port: port), serverName: "tidings"),
+        responder: WebResponder(site: site, limits: connections.limits),
+        server: HTTPServerBuilder { responder in GuardedHTTP1Channel(responder: responder, connections: connections) },
+        configuration: .init(address: .hostname(host, port: port), serverName: "tidings", backlog: 1024),
+        onServerRunning: onServerRunning,
         logger: {
             var l = Logger(label: "tidings.web")
             l.logLevel = .notice

@@ -7,7 +7,7 @@ enum DiffPage {
     static func render(scope: Scope, mid: String) throws -> Reply {
         let docs = try scope.docs(mid: mid)
         guard docs.count > 1 else { return .notFoundPlain("No differing copies of this Message-ID\n") }
-        let raws = try docs.map { String(decoding: try $0.inbox.raw($0.row), as: UTF8.self) }
+        let raws = try docs.map { String(decoding: try $0.inbox.raw($0.row).prefix(PageBounds.maxBytes), as: UTF8.self) }
         var w = HTMLWriter(capacity: 65536)
         Layout.start(&w, title: "diff of copies of <" + mid + ">", scope: scope, upfx: "../../")
         w.raw("<h1>")

@@ -113,13 +113,13 @@ struct MessageBody {
             case .text(let t): w.text(t)
             case .url(let u, let mid):
                 if let mid, known.contains(mid) {
-                    w.link(midPrefix + URLs.mid(mid) + "/", u)
+                    w.link(midPrefix + URLs.relativeMid(mid) + "/", u)
                 } else {
                     w.link(String(u), u, attrs: "rel=\"nofollow\"")
                 }
             case .mid(let t, let mid):
                 w.raw("&lt;")
-                if known.contains(mid) { w.link(midPrefix + URLs.mid(mid) + "/", t) } else { w.text(t) }
+                if known.contains(mid) { w.link(midPrefix + URLs.relativeMid(mid) + "/", t) } else { w.text(t) }
                 w.raw("&gt;")
             }
         }

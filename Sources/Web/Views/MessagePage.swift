@@ -8,7 +8,7 @@ enum MessagePage {
     static func render(site: Site, scope: Scope, mid: String) throws -> [UInt8]? {
         let docs = try scope.docs(mid: mid)
         guard let first = docs.first else { return nil }
-        let messages = try docs.map { Message.parse(try $0.inbox.raw($0.row)) }
+        let messages = try docs.map(PageBounds.message)
         guard let thread = try scope.thread(mid: mid) else { return nil }
         let model = ThreadModel(thread: thread, current: mid)
         var cands: [String] = []
@@ -32,6 +32,7 @@ enum MessagePage {
             w.raw("\n")
             let prefix = i == 0 ? "" : "../" + URLs.mid(d.mid) + "/"
             MessageBody(attachmentPrefix: prefix, midPrefix: "../", known: known).render(m, into: &w)
+            PageBounds.note(d, rawHref: "raw", into: &w)
             w.raw("</pre></article>")
         }
         // next / prev / parent

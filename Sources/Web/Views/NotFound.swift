@@ -42,7 +42,7 @@ enum NotFound {
         if !matches.isEmpty {
             w.raw("\n\(matches.count) partial match\(matches.count == 1 ? "" : "es") found:\n\n")
             for (_, m) in matches {
-                let href = upfx + URLs.mid(m) + "/"
+                let href = upfx + URLs.relativeMid(m) + "/"
                 w.link(href, m)
                 w.raw("\n")
             }

@@ -188,7 +188,7 @@ enum SearchPage {
         w.raw("<pre class=results>")
         for (i, d) in hits.enumerated() {
             w.raw("\(p.offset + i + 1). <b><a href=\"")
-            w.attr(upfx + URLs.mid(d.mid) + "/")
+            w.attr(upfx + URLs.relativeMid(d.mid) + "/")
             w.raw("\">")
             w.text(d.row.subject.isEmpty ? "(no subject)" : d.row.subject)
             w.raw("</a></b>\n    - by ")

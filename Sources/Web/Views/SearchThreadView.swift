@@ -48,17 +48,18 @@ enum SearchThreadView {
 
     static func message(scope: Scope, _ d: Doc, upfx: String, into w: inout HTMLWriter) throws {
         let id = anchor(d)
-        let mhref = upfx + URLs.mid(d.mid) + "/"
+        let mhref = upfx + URLs.relativeMid(d.mid) + "/"
         w.raw("<article class=msg><pre><a href=#r" + id + " id=m" + id + ">*</a> <b>")
         w.text(d.row.subject.isEmpty ? "(no subject)" : d.row.subject)
         w.raw("</b>\n")
         w.append(
             bytes: try scope.cached("sx|\(d.inboxIndex)|\(d.row.blob)|\(upfx)|" + d.mid) {
-                let m = Message.parse(try d.inbox.raw(d.row))
+                let m = try PageBounds.message(d)
                 var w = HTMLWriter(capacity: 8192)
                 ThreadPage.byline(m, d, mhref: mhref, into: &w)
                 w.raw("\n")
                 MessageBody(attachmentPrefix: mhref, midPrefix: upfx, known: try scope.known(MessageBody.candidates(m))).render(m, into: &w)
+                PageBounds.note(d, rawHref: mhref + "raw", into: &w)
                 w.raw("\n")
                 ThreadPage.entryLinks(mhref: mhref, nested: nil, into: &w)
                 w.raw("</pre></article>")

@@ -139,7 +139,7 @@ enum ThreadPage {
             let key = "e|\(nested)|\(d.inboxIndex)|\(d.row.blob)|\(nr)|" + d.mid
             w.append(
                 bytes: try scope.cached(key) {
-                    let m = Message.parse(try d.inbox.raw(d.row))
+                    let m = try PageBounds.message(d)
                     let known = try scope.known(MessageBody.candidates(m))
                     var w = HTMLWriter(capacity: 8192)
                     ThreadPage.byline(m, d, mhref: mhref, into: &w)
@@ -167,6 +167,7 @@ enum ThreadPage {
                     }
                     w.raw("\n")
                     MessageBody(attachmentPrefix: mhref, midPrefix: "../../", known: known).render(m, into: &w)
+                    PageBounds.note(d, rawHref: mhref + "raw", into: &w)
                     w.raw("\n<a href=#m" + id + " id=e" + id + ">^</a> ")
                     ThreadPage.entryLinks(mhref: mhref, nested: nested, into: &w)
                     w.raw(" ")

@@ -34,13 +34,13 @@ enum TopicsPage {
             for (i, tp) in topics.enumerated() {
                 if i > 0 { w.raw("\n") }
                 w.raw("<a class=s href=\"")
-                w.attr(URLs.mid(tp.mid) + "/T/" + (tp.count == 1 ? "#u" : "#t"))
+                w.attr(URLs.relativeMid(tp.mid) + "/T/" + (tp.count == 1 ? "#u" : "#t"))
                 w.raw("\">")
                 w.text(tp.subject)
                 w.raw("</a>\n " + URLs.shortTime(tp.latestTs) + " UTC " + (tp.count > 1 ? " (\(tp.count)+ messages)" : "") + "\n")
                 for (level, s, mid) in tp.extra {
                     w.raw(String(repeating: "  ", count: level) + "` <a href=\"")
-                    w.attr(URLs.mid(mid) + "/T/#u")
+                    w.attr(URLs.relativeMid(mid) + "/T/#u")
                     w.raw("\">")
                     w.text(s)
                     w.raw("</a>\n")
@@ -112,9 +112,9 @@ enum NewPage {
         Layout.start(&w, title: scope.title, scope: scope, upfx: "")
         w.raw("<h1>Newest messages</h1>")
         for d in docs {
-            let m = Message.parse(try d.inbox.raw(d.row))
+            let m = try PageBounds.message(d)
             let known = try scope.known(MessageBody.candidates(m))
-            let href = URLs.mid(d.mid) + "/"
+            let href = URLs.relativeMid(d.mid) + "/"
             w.raw("<article class=msg><pre><b>")
             w.link(href, m.subject.isEmpty ? "(no subject)" : m.subject)
             w.raw("</b>\nFrom: ")
@@ -125,6 +125,7 @@ enum NewPage {
             w.attr(href + "T/#u")
             w.raw("\">thread</a>)\n\n")
             MessageBody(attachmentPrefix: href, midPrefix: "", known: known).render(m, into: &w)
+            PageBounds.note(d, rawHref: href + "raw", into: &w)
             w.raw("</pre></article>")
         }
         if docs.count == 25, let oldest = docs.last {

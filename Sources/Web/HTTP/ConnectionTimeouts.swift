@@ -1,0 +1,176 @@
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTPTypes
+
+/// The phases of one HTTP connection and the timeout of each (`ServerLimits`): idle (waiting
+/// for the first byte of a request), head (request line and headers arriving), body, and
+/// answering (no timeout: the answer's own work is bounded elsewhere). When a phase outlasts
+/// its time the connection is closed. A phase change only records a deadline; one repeating
+/// tick per connection checks it (NIO cancels a scheduled task in time linear in the number
+/// of tasks: a timer per phase made 1,000 busy connections slow). Event-loop confined: used
+/// by the two handlers below.
+final class ConnectionClock {
+    enum Phase { case idle, head, body, answering }
+    /// How often a connection's deadline is checked.
+    static let tick = TimeAmount.milliseconds(250)
+    let connections: ConnectionGuard
+    let channel: any Channel
+    private(set) var phase = Phase.idle
+    private var deadline: NIODeadline?
+    private var ticker: RepeatedTask?
+    private var isWaiting = true
+    /// Requests whose head was read and whose answer is not finished (HTTP/1.1 pipelining).
+    var inFlight = 0
+
+    init(connections: ConnectionGuard, channel: any Channel) {
+        self.connections = connections
+        self.channel = channel
+    }
+
+    func start() {
+        let me = NIOLoopBound(self, eventLoop: channel.eventLoop)
+        ticker = channel.eventLoop.scheduleRepeatedTask(initialDelay: Self.tick, delay: Self.tick) { _ in me.value.check() }
+        enter(.idle)
+    }
+
+    private func check() {
+        if let deadline, deadline <= .now() { channel.close(promise: nil) }
+    }
+
+    func enter(_ next: Phase) {
+        phase = next
+        let l = connections.limits
+        let waiting = next == .idle || next == .head
+        if waiting != isWaiting {
+            isWaiting = waiting
+            connections.setWaiting(channel, waiting)
+        }
+        let time: Duration?
+        switch next {
+        case .idle: time = connections.isBusy ? min(l.idleTimeout, l.busyTimeout) : l.idleTimeout
+        case .head: time = connections.isBusy ? min(l.headerTimeout, l.busyTimeout) : l.headerTimeout
+        case .body: time = l.bodyTimeout
+        case .answering: time = nil
+        }
+        deadline = time.map {
+            .now() + .nanoseconds(Int64($0.components.seconds) * 1_000_000_000 + $0.components.attoseconds / 1_000_000_000)
+        }
+    }
+
+    func stop() {
+        ticker?.cancel()
+        ticker = nil
+        deadline = nil
+        connections.close(channel)
+    }
+}
+
+/// First in a connection's pipeline: registers the connection with the guard (which may refuse
+/// it) and sees the raw bytes, so that the first byte of a request ends the idle phase.
+final class ConnectionBytesWatcher: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    let clock: ConnectionClock
+
+    init(clock: ConnectionClock) { self.clock = clock }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        guard clock.connections.open(context.channel) else {
+            context.close(promise: nil)
+            return
+        }
+        clock.start()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if clock.phase == .idle { clock.enter(.head) }
+        context.fireChannelRead(data)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        clock.stop()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { clock.stop() }
+}
+
+/// After HTTP decoding: a request head ends the head phase, the end of its body the body
+/// phase, the end of the last answer starts the idle phase again.
+final class ConnectionRequestWatcher: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+    private var clock: ConnectionClock?
+    private var closeAfterAnswer = false
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        clock = try? context.pipeline.syncOperations.handler(type: ConnectionBytesWatcher.self).clock
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if let clock {
+            switch unwrapInboundIn(data) {
+            case .head:
+                clock.inFlight += 1
+                clock.enter(.body)
+            case .body: break
+            case .end: clock.enter(.answering)
+            }
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head(let head):
+            // 413: the rest of the body is not read (the connection closes after the answer)
+            if head.status == .contentTooLarge { closeAfterAnswer = true }
+        case .body: break
+        case .end:
+            if closeAfterAnswer {
+                let channel = context.channel
+                let written = context.eventLoop.makePromise(of: Void.self)
+                written.futureResult.whenComplete { _ in channel.close(promise: nil) }
+                if let promise { written.futureResult.cascade(to: promise) }
+                context.writeAndFlush(data, promise: written)
+                return
+            }
+            if let clock {
+                clock.inFlight -= 1
+                if clock.inFlight <= 0 && clock.phase == .answering {
+                    clock.inFlight = 0
+                    clock.enter(.idle)
+                }
+            }
+        }
+        context.write(data, promise: promise)
+    }
+}
+
+/// HTTP/1.1 with `ServerLimits`: the connection guard and timeouts around Hummingbird's
+/// `HTTP1Channel`.
+struct GuardedHTTP1Channel: ServerChildChannel {
+    typealias Value = HTTP1Channel.Value
+    let http1: HTTP1Channel
+    let connections: ConnectionGuard
+
+    init(responder: @escaping HTTPChannelHandler.Responder, connections: ConnectionGuard) {
+        self.connections = connections
+        http1 = HTTP1Channel(
+            responder: responder, configuration: .init(additionalChannelHandlers: [ConnectionRequestWatcher()]))
+    }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        let connections = self.connections
+        return channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(
+                ConnectionBytesWatcher(clock: ConnectionClock(connections: connections, channel: channel)), position: .first)
+        }.flatMap { self.http1.setup(channel: channel, logger: logger) }
+    }
+
+    func handle(value: Value, logger: Logger) async { await http1.handle(value: value, logger: logger) }
+}

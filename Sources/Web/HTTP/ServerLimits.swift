@@ -1,0 +1,56 @@
+import Foundation
+
+/// What one HTTP client may hold of the server: how long it may take to send a request and how
+/// long an idle connection stays open, how many connections are served at once, how large a
+/// request body may be. `tidings serve` flags set them; README "Limits" lists the defaults.
+public struct ServerLimits: Sendable {
+    /// From the first byte of a request to the end of its head (request line and headers).
+    public var headerTimeout: Duration = .seconds(10)
+    /// From the end of a request's head to the end of its body.
+    public var bodyTimeout: Duration = .seconds(30)
+    /// A kept-alive connection with no request on it (before the first byte of the next one).
+    public var idleTimeout: Duration = .seconds(30)
+    /// Idle and header time allowed while more than three quarters of `maxConnections` are
+    /// open, so that slow and idle clients make way for new ones.
+    public var busyTimeout: Duration = .seconds(2)
+    /// Connections served at once. At the cap, the connection that has waited longest without a
+    /// complete request is closed to make room; with none, the new connection is refused.
+    public var maxConnections: Int
+    /// Largest request body read (search forms are a few bytes); larger ones get 413.
+    public var maxBodyBytes = 64 << 10
+
+    public init(maxConnections: Int? = nil) {
+        self.maxConnections = maxConnections ?? Self.defaultMaxConnections(fileLimit: Self.fileLimit())
+    }
+
+    /// Connections to allow under a file descriptor limit: all but a reserve for SQLite,
+    /// git pipes and the files pages read (a quarter, at most 256), and never more than 16,384.
+    public static func defaultMaxConnections(fileLimit: Int) -> Int {
+        max(16, min(fileLimit - min(256, fileLimit / 4), 16_384))
+    }
+
+    /// The soft limit on open files.
+    public static func fileLimit() -> Int {
+        var rl = rlimit()
+        guard getrlimit(nofile, &rl) == 0 else { return 1024 }
+        return rl.rlim_cur > rlim_t(1 << 30) ? 1 << 30 : Int(rl.rlim_cur)
+    }
+
+    /// Raises the soft limit on open files to the hard limit (1,024 is a common default soft
+    /// limit, far below what a server holding many connections needs); returns the new limit.
+    @discardableResult public static func raiseFileLimit() -> Int {
+        var rl = rlimit()
+        guard getrlimit(nofile, &rl) == 0 else { return 1024 }
+        if rl.rlim_cur < rl.rlim_max {
+            rl.rlim_cur = rl.rlim_max
+            _ = setrlimit(nofile, &rl)
+        }
+        return fileLimit()
+    }
+
+    #if os(Linux)
+        private static let nofile = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+    #else
+        private static let nofile = RLIMIT_NOFILE
+    #endif
+}
