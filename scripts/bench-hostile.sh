@@ -4,6 +4,7 @@
 #      cache) and 8 more repeat heavy but legal queries; an ordinary message page is timed meanwhile
 #   2. slowloris: 1,000 sockets each send one byte; connections held, a real request's time
 #   3. wrk -c1000 for 20 s on message pages: p99, timeouts, RSS before and after
+#   4. a 50 MB message already in an archive: time, size and peak RSS of its pages and feeds
 # Usage: scripts/bench-hostile.sh [CORPUS_BUNDLE]   (TIDINGS=path/to/tidings, WORK_DIR=reuse)
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib-bench.sh"
@@ -31,7 +32,7 @@ start() {
 	# a common default: soft limit 1,024 open files (the hard limit is higher)
 	(ulimit -Sn "${SERVE_NOFILE:-1024}" && exec "$TIDINGS" serve --listen "127.0.0.1:$PORT" "$@") >"$WORK/serve.log" 2>&1 &
 	SERVER=$!
-	for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/bench/" && return 0; sleep 0.1; done
+	for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/" && return 0; sleep 0.1; done
 	bench_die "server did not come up"
 }
 stop() { kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=; }
@@ -134,3 +135,28 @@ after=$(rss_mb)
 grep -E "Requests/sec|99%|Socket errors|Non-2xx" "$WORK/wrk.txt" | sed 's/^/wrk -c1000: /'
 echo "wrk -c1000: RSS $before -> $after MB"
 stop
+
+bench_log "4. a 50 MB message"
+BIG=$(mktemp -d "${TMPDIR:-/tmp}/tidings-hostile-big.XXXXXX")
+export PI_CONFIG=$BIG/config
+"$TIDINGS" init big "$BIG/inbox" --address big@example.org >/dev/null
+git config -f "$PI_CONFIG" tidings.maxMessageSize 0 # this archive already holds one (taken in before any limit)
+python3 - "$BIG/big.eml" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("From: A <a@example.org>\nTo: big@example.org\nSubject: a big one\nMessage-ID: <big@x>\n"
+            "Date: Mon, 2 Mar 2020 10:00:00 +0000\n\n")
+    line = "0123456789abcdef" * 4 + "\n"
+    f.write(line * (50_000_000 // len(line)))
+PY
+"$TIDINGS" import big "$BIG/big.eml" >/dev/null 2>&1
+start
+for path in big@x/ big@x/T/ big@x/t/ new.atom new.html big@x/raw; do
+	curl -s -o /dev/null -m 120 -w "big message: /big/$path %{http_code} %{size_download} bytes in %{time_total} s\n" "http://127.0.0.1:$PORT/big/$path?$RANDOM"
+done
+t0=$(date +%s.%N)
+for i in 1 2 3 4; do curl -s -o /dev/null -m 120 "http://127.0.0.1:$PORT/big/new.atom?x=$i" & done
+wait
+echo "big message: 4 concurrent new.atom in $(echo "$(date +%s.%N) - $t0" | bc) s; peak RSS $(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$SERVER/status") MB"
+stop
+rm -rf "$BIG"

@@ -174,4 +174,28 @@ import Testing
         #expect(raw.status == 200)
         #expect(String(decoding: raw.body, as: UTF8.self).contains(String(body.suffix(200))))
     }
+
+    /// A client that asks for a large answer and stops reading it is disconnected after the
+    /// idle timeout (2 s here) rather than held forever.
+    @Test func clientsThatStopReadingAreClosed() async throws {
+        let inbox = try TemporaryInbox(name: "stall", address: "stall@example.org")
+        // 20 MiB of base64 attachment (more than loopback buffers hold; not full-text indexed)
+        let line = String(repeating: "QUFB", count: 19) + "\n"
+        let body = String(repeating: line, count: 20 << 20 / line.utf8.count)
+        let mail =
+            "From: a@example.org\nSubject: big\nMessage-ID: <stall@x>\nDate: Mon, 2 Mar 2020 10:00:00 +0000\n"
+            + "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nsee attached\n"
+            + "--b\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n" + body + "--b--\n"
+        try inbox.importBytes([Array(mail.utf8)])
+        let server = try await LiveServer.start(
+            site: Site(inboxes: [inbox.inbox], threads: 2, cacheBytes: 0), limits: ServerLimitsTests.tight(maxConnections: 100))
+        defer { server.stop() }
+        let s = try RawSocket(port: server.port)
+        defer { s.close() }
+        s.send("GET /stall/stall@x/raw HTTP/1.1\r\nHost: x\r\n\r\n")
+        try await Task.sleep(for: .seconds(6))  // not reading: the server's writes stall
+        let got = try await RawSocket.offPool { s.readAll(timeout: 10) }
+        #expect(got.count > 0)
+        #expect(got.count < mail.utf8.count, "the whole answer arrived: the stalled connection was kept")
+    }
 }

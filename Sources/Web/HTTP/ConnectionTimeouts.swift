@@ -6,7 +6,8 @@ import NIOHTTPTypes
 
 /// The phases of one HTTP connection and the timeout of each (`ServerLimits`): idle (waiting
 /// for the first byte of a request), head (request line and headers arriving), body, and
-/// answering (no timeout: the answer's own work is bounded elsewhere). When a phase outlasts
+/// answering (no timeout while the client reads what it is sent: the answer's own work is
+/// bounded elsewhere; the idle timeout once it stops reading). When a phase outlasts
 /// its time the connection is closed. A phase change only records a deadline; one repeating
 /// tick per connection checks it (NIO cancels a scheduled task in time linear in the number
 /// of tasks: a timer per phase made 1,000 busy connections slow). Event-loop confined: used
@@ -59,6 +60,15 @@ final class ConnectionClock {
         }
     }
 
+    /// While an answer is written, a client that stops reading it (the socket's buffer stays
+    /// full) gets the idle timeout to read again.
+    func writability(_ writable: Bool) {
+        guard phase == .answering else { return }
+        let t = connections.limits.idleTimeout
+        deadline =
+            writable ? nil : .now() + .nanoseconds(Int64(t.components.seconds) * 1_000_000_000 + t.components.attoseconds / 1_000_000_000)
+    }
+
     func stop() {
         ticker?.cancel()
         ticker = nil
@@ -87,6 +97,11 @@ final class ConnectionBytesWatcher: ChannelInboundHandler, RemovableChannelHandl
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if clock.phase == .idle { clock.enter(.head) }
         context.fireChannelRead(data)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        clock.writability(context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
