@@ -5,10 +5,12 @@
 #   2. slowloris: 1,000 sockets each send one byte; connections held, a real request's time
 #   3. wrk -c1000 for 20 s on message pages: p99, timeouts, RSS before and after
 #   4. a 50 MB message already in an archive: time, size and peak RSS of its pages and feeds
-# Usage: scripts/bench-hostile.sh [CORPUS_BUNDLE]   (TIDINGS=path/to/tidings, WORK_DIR=reuse)
+# Usage: scripts/bench-hostile.sh [CORPUS_BUNDLE]   (TIDINGS=path/to/tidings, WORK_DIR=reuse,
+#        ONLY=24 to run sections 2 and 4 only)
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib-bench.sh"
 ROOT=$(bench_repo_root)
+ONLY=${ONLY:-1234}
 CORPUS=${1:-${CORPUS_BUNDLE:-$ROOT/../shared/corpus/virtualization-2019-2020.bundle}}
 PORT=${PORT:-18931}
 MID=${MID:-20200103184044.73568-1-dverkamp@chromium.org}
@@ -39,6 +41,7 @@ stop() { kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=; }
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$SERVER/status"; }
 PAGE=http://127.0.0.1:$PORT/bench/$MID/
 
+if [[ $ONLY == *1* ]]; then
 start
 bench_log "1. search flood"
 python3 - "$PORT" "$PAGE" <<'PY'
@@ -86,7 +89,9 @@ for label, kinds in (("1,000-term wildcard ORs", ["wild"] * 8), ("legal heavy OR
           % (label, statistics.median(lat), lat[-1], dict(sorted((str(a) + ":" + str(b), c) for (a, b), c in status.items()))))
 PY
 stop
+fi
 
+if [[ $ONLY == *2* ]]; then
 start
 bench_log "2. slowloris"
 python3 - "$PORT" "$PAGE" "$SERVER" <<'PY'
@@ -125,7 +130,9 @@ for s in socks:
 print("slowloris: after 13 s, %d of %d slow sockets closed by the server; server holds %d sockets" % (closed, len(socks), held()))
 PY
 stop
+fi
 
+if [[ $ONLY == *3* ]]; then
 start
 bench_log "3. wrk -c1000"
 before=$(rss_mb)
@@ -135,7 +142,9 @@ after=$(rss_mb)
 grep -E "Requests/sec|99%|Socket errors|Non-2xx" "$WORK/wrk.txt" | sed 's/^/wrk -c1000: /'
 echo "wrk -c1000: RSS $before -> $after MB"
 stop
+fi
 
+if [[ $ONLY == *4* ]]; then
 bench_log "4. a 50 MB message"
 BIG=$(mktemp -d "${TMPDIR:-/tmp}/tidings-hostile-big.XXXXXX")
 export PI_CONFIG=$BIG/config
@@ -155,8 +164,13 @@ for path in big@x/ big@x/T/ big@x/t/ new.atom new.html big@x/raw; do
 	curl -s -o /dev/null -m 120 -w "big message: /big/$path %{http_code} %{size_download} bytes in %{time_total} s\n" "http://127.0.0.1:$PORT/big/$path?$RANDOM"
 done
 t0=$(date +%s.%N)
-for i in 1 2 3 4; do curl -s -o /dev/null -m 120 "http://127.0.0.1:$PORT/big/new.atom?x=$i" & done
-wait
+pids=()
+for i in 1 2 3 4; do
+	curl -s -o /dev/null -m 120 "http://127.0.0.1:$PORT/big/new.atom?x=$i" &
+	pids+=($!)
+done
+wait "${pids[@]}"
 echo "big message: 4 concurrent new.atom in $(echo "$(date +%s.%N) - $t0" | bc) s; peak RSS $(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$SERVER/status") MB"
 stop
 rm -rf "$BIG"
+fi
