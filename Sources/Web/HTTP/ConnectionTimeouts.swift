@@ -22,6 +22,8 @@ final class ConnectionClock {
     private var deadline: NIODeadline?
     private var ticker: RepeatedTask?
     private var isWaiting = true
+    /// This connection in the guard (nil: refused).
+    var entry: ConnectionGuard.Entry?
     /// Requests whose head was read and whose answer is not finished (HTTP/1.1 pipelining).
     var inFlight = 0
 
@@ -46,7 +48,7 @@ final class ConnectionClock {
         let waiting = next == .idle || next == .head
         if waiting != isWaiting {
             isWaiting = waiting
-            connections.setWaiting(channel, waiting)
+            entry?.setWaiting(waiting)
         }
         let time: Duration?
         switch next {
@@ -73,7 +75,8 @@ final class ConnectionClock {
         ticker?.cancel()
         ticker = nil
         deadline = nil
-        connections.close(channel)
+        if entry != nil { connections.close(channel) }
+        entry = nil
     }
 }
 
@@ -87,10 +90,11 @@ final class ConnectionBytesWatcher: ChannelInboundHandler, RemovableChannelHandl
     init(clock: ConnectionClock) { self.clock = clock }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        guard clock.connections.open(context.channel) else {
+        guard let entry = clock.connections.open(context.channel) else {
             context.close(promise: nil)
             return
         }
+        clock.entry = entry
         clock.start()
     }
 

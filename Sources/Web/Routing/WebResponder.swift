@@ -131,8 +131,6 @@ public struct WebResponder: HTTPResponder {
         case .message(let s, let mid):
             let sc = scope(s)
             let etag = site.generation(sc) + "m"
-            // a page already rendered needs no trip through the pool (1,000 clients at once)
-            if let hit = sc.cachedValue("m|" + mid), !hit.isEmpty { return Reply.html(hit, etag: etag) }
             return try await site.blocking {
                 var found = true
                 let page = try sc.cached("m|" + mid) {
