@@ -58,9 +58,8 @@ public struct IngestError: Error, CustomStringConvertible {
 /// Takes mail in: parses, decides duplicates, stores in git, indexes. Also brings the index up to
 /// date with epochs written by someone else (`index`) and rebuilds it from git alone.
 public final class Importer {
-    /// The largest message `import` and `deliver` store unless the config says otherwise (MTAs
-    /// commonly accept 10 to 50 MB; public-inbox itself has no limit).
-    public static let defaultMaxMessageSize = 32 << 20
+    /// The largest message `import` and `deliver` store unless the config says otherwise.
+    public static let defaultMaxMessageSize = InboxConfig.defaultMaxMessageSize
 
     public let inbox: Inbox
     public var batchSize = 1000
@@ -73,8 +72,7 @@ public final class Importer {
 
     public init(inbox: Inbox) {
         self.inbox = inbox
-        maxMessageSize = inbox.config.maxMessageSize ?? Importer.defaultMaxMessageSize
-        if maxMessageSize == 0 { maxMessageSize = nil }
+        maxMessageSize = inbox.config.ingestLimit
     }
 
     /// Where mail over the size limit is kept (a Maildir).

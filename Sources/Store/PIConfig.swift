@@ -22,6 +22,17 @@ public struct InboxConfig: Sendable, Equatable {
         self.maxMessageSize = maxMessageSize
     }
 
+    /// Tidings' limit when the config names none: above what MTAs commonly accept (10 to 50 MB),
+    /// far below what stalls a page (public-inbox itself has no limit).
+    public static let defaultMaxMessageSize = 32 << 20
+
+    /// The size limit in force for mail taken in (nil: none). Messages already in git may be
+    /// larger: pages bound what they render of them by the overview's byte count.
+    public var ingestLimit: Int? {
+        let v = maxMessageSize ?? InboxConfig.defaultMaxMessageSize
+        return v == 0 ? nil : v
+    }
+
     /// A git config integer: digits with an optional k, m or g suffix (powers of 1024).
     public static func parseSize(_ text: String) -> Int? {
         var t = text.trimmingASCIIWhitespace().lowercased()

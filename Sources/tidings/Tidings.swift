@@ -170,7 +170,7 @@ struct StatusCommand: ParsableCommand {
             let inbox = try Inbox(config: c)
             let s = try inbox.index.stats()
             let epochs = inbox.repository.epochs()
-            let limit = Importer(inbox: inbox).maxMessageSize
+            let limit = c.ingestLimit
             reports.append(
                 Report(
                     name: c.name, dir: c.dir, addresses: c.addresses, messages: s.messages, threads: s.threads, ghosts: s.ghosts,
