@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
     ],
     targets: [
         // GMime 3 (Debian libgmime-3.0-dev) with a header shim for its type-check macros.
@@ -42,10 +43,20 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]
         ),
+        // NNTP (RFC 3977) and IMAP (RFC 3501), read-only, as public-inbox-nntpd and -imapd.
+        .target(
+            name: "Protocols",
+            dependencies: [
+                "Mail", "Store", "Index",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "tidings",
             dependencies: [
-                "Mail", "Store", "Index", "Web",
+                "Mail", "Store", "Index", "Web", "Protocols",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -55,6 +66,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "Mail", "TestSupport"]),
         .testTarget(name: "IndexTests", dependencies: ["Index", "Store", "Mail", "TestSupport"]),
         .testTarget(name: "SearchTests", dependencies: ["Index", "Store", "Mail", "TestSupport"]),
+        .testTarget(name: "ProtocolTests", dependencies: ["Protocols", "Index", "Store", "Mail", "TestSupport"]),
         .testTarget(
             name: "WebTests",
             dependencies: [

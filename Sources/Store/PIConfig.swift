@@ -10,9 +10,12 @@ public struct InboxConfig: Sendable, Equatable {
     /// Tidings' limit on the size of mail taken in (`publicinbox.NAME.maxMessageSize`, else
     /// `tidings.maxMessageSize`; git's k/m/g suffixes; 0 for none). Nil: the default.
     public var maxMessageSize: Int?
+    /// `publicinbox.NAME.newsgroup`: the NNTP group (and IMAP mailbox stem) when set.
+    public var newsgroup: String?
 
     public init(
-        name: String, dir: String, addresses: [String], url: String? = nil, description: String? = nil, maxMessageSize: Int? = nil
+        name: String, dir: String, addresses: [String], url: String? = nil, description: String? = nil, maxMessageSize: Int? = nil,
+        newsgroup: String? = nil
     ) {
         self.name = name
         self.dir = dir
@@ -20,6 +23,7 @@ public struct InboxConfig: Sendable, Equatable {
         self.url = url
         self.description = description
         self.maxMessageSize = maxMessageSize
+        self.newsgroup = newsgroup
     }
 
     /// Tidings' limit when the config names none: above what MTAs commonly accept (10 to 50 MB),
@@ -46,6 +50,27 @@ public struct InboxConfig: Sendable, Equatable {
     }
 
     public var primaryAddress: String { addresses.first ?? "\(name)@localhost" }
+
+    /// The configured newsgroup, else one derived from the inbox name: lower case (IMAP
+    /// mailbox names are case-insensitive), characters public-inbox refuses turned into `-`, and
+    /// a trailing `.DIGITS` (which would read as an IMAP slice) kept apart with `_`.
+    public var newsgroupName: String {
+        if let g = newsgroup, Self.isValidNewsgroup(g) { return g }
+        var g = String(name.lowercased().map { Self.newsgroupCharacters.contains($0) ? $0 : "-" })
+        if g.isEmpty { g = "inbox" }
+        if let dot = g.lastIndex(of: "."), g[g.index(after: dot)...].allSatisfy(\.isNumber) { g += "_" }
+        return g
+    }
+
+    static let newsgroupCharacters = Set("abcdefghijklmnopqrstuvwxyz0123456789/_.-~@+=:")
+
+    /// Whether public-inbox would serve `name` as a newsgroup and IMAP mailbox: RFC 3977
+    /// wildmat-exact and IMAP ATOM-CHAR safe, lower case, not ending in a slice number.
+    public static func isValidNewsgroup(_ name: String) -> Bool {
+        guard !name.isEmpty, name.allSatisfy({ newsgroupCharacters.contains($0) }) else { return false }
+        if let dot = name.lastIndex(of: "."), name[name.index(after: dot)...].allSatisfy(\.isNumber) { return false }
+        return true
+    }
 }
 
 /// public-inbox's own config file (`$PI_CONFIG`, default `~/.public-inbox/config`), read and
@@ -101,6 +126,7 @@ public struct PIConfig: Sendable {
             case "url": byName[name]!.url = value
             case "description": byName[name]!.description = value
             case "maxmessagesize": byName[name]!.maxMessageSize = InboxConfig.parseSize(value)
+            case "newsgroup": byName[name]!.newsgroup = value
             default: break
             }
         }
@@ -130,6 +156,14 @@ public struct PIConfig: Sendable {
         if let d = inbox.description {
             try Subprocess.run(["git", "config", "--file", path, "\(section).description", d])
         }
+        if let g = inbox.newsgroup { try Subprocess.run(["git", "config", "--file", path, "\(section).newsgroup", g]) }
+    }
+
+    /// Every value of `key` (e.g. `publicinbox.nntpserver`), in file order.
+    public func values(_ key: String) throws -> [String] {
+        guard fileExists(path) else { return [] }
+        guard let out = try? Subprocess.run(["git", "config", "--file", path, "--null", "--get-all", key]) else { return [] }
+        return out.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
     }
 }
 

@@ -1,13 +1,18 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import Index
+import Protocols
 import Store
 import Web
 
-/// `tidings serve --listen HOST:PORT`: every inbox of the config over HTTP.
+/// `tidings serve --listen HOST:PORT [--nntp HOST:PORT] [--imap HOST:PORT]`: every inbox of
+/// the config over HTTP, and read-only over NNTP and IMAP, from one process.
 struct ServeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve every inbox over HTTP.")
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve every inbox over HTTP, NNTP and IMAP.")
     @Option(help: "HOST:PORT to listen on") var listen: String = "127.0.0.1:8080"
+    @Option(help: "HOST:PORT to serve NNTP on (read-only newsgroups)") var nntp: String?
+    @Option(help: "HOST:PORT to serve IMAP on (read-only mailboxes)") var imap: String?
     @Option(help: "Threads for blocking work (git, SQLite); default 2×cores, at least 4") var threads: Int?
     @Option(help: "Memory for rendered pages and search results, in MiB (0: render every request)") var cacheMb = 96
     @Option(help: "Connections served at once (default: the open-file limit less a reserve, at most 16384)")
@@ -33,6 +38,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard [headerTimeout, bodyTimeout, idleTimeout].allSatisfy({ $0 > 0 }), searchTimeout > 0, (maxConnections ?? 1) > 0 else {
             throw ValidationError("timeouts and --max-connections must be above 0")
         }
+        let nntpAddress = try nntp.map { try Self.address($0, "--nntp") }
+        let imapAddress = try imap.map { try Self.address($0, "--imap") }
         let files = ServerLimits.raiseFileLimit()
         var limits = ServerLimits(maxConnections: maxConnections)
         limits.headerTimeout = .seconds(headerTimeout)
@@ -43,13 +50,31 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let search = SearchGate.Limits(
             threads: searchThreads, admitted: searchQueue, timeout: .milliseconds(Int(searchTimeout * 1000)))
-        let site = try Site(config: config.piConfig, threads: threads, cacheBytes: cacheMb << 20, search: search)
+        let inboxes = try config.piConfig.inboxes().map { try Inbox(config: $0, readOnly: true) }
+        let site = Site(inboxes: inboxes, threads: threads, cacheBytes: cacheMb << 20, search: search)
         if site.inboxes.isEmpty { printError("no inboxes in \(config.piConfig.path); serving an empty list") }
         FileHandle.standardError.write(
             Data(
                 "tidings: serving \(site.inboxes.map(\.name).joined(separator: ", ")) on http://\(listen)/ (at most \(limits.maxConnections) connections)\n"
                     .utf8))
-        try await makeApplication(site: site, host: host, port: port, limits: limits).runService()
+        let app = makeApplication(site: site, host: host, port: port, limits: limits)
+        guard nntpAddress != nil || imapAddress != nil else { return try await app.runService() }
+        let catalog = Catalog(inboxes: inboxes, serverName: Catalog.serverName(config: config.piConfig))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService() }
+            if let a = nntpAddress {
+                printError("NNTP on \(a.host):\(a.port)")
+                group.addTask { try await NNTPServer(catalog: catalog, host: a.host, port: a.port).run() }
+            }
+            // the web server ends on SIGTERM/SIGINT: the other listeners end with it
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    static func address(_ s: String, _ flag: String) throws -> (host: String, port: Int) {
+        guard let a = LineServer.parseAddress(s) else { throw ValidationError("\(flag) takes HOST:PORT") }
+        return a
     }
 
     /// GLib 2.74's slice allocator takes a global bit lock per object; with GMime parses on

@@ -54,16 +54,21 @@ struct InitCommand: ParsableCommand {
     @Option(help: "List address (repeat for several)") var address: [String] = []
     @Option(help: "Public URL of the inbox") var url: String?
     @Option(help: "One-line description") var description: String?
+    @Option(help: "NNTP newsgroup (and IMAP mailbox) name; default: derived from NAME") var newsgroup: String?
     @OptionGroup var config: ConfigOption
 
     func run() throws {
+        if let g = newsgroup, !InboxConfig.isValidNewsgroup(g) {
+            throw ValidationError("newsgroup names may hold a-z, 0-9 and /_.-~@+=: and may not end in .DIGITS")
+        }
         guard !address.isEmpty else { throw ValidationError("--address LIST@EXAMPLE.ORG is required") }
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
             throw ValidationError("inbox names may hold letters, digits, '-', '_' and '.'")
         }
         let absolute = dir.hasPrefix("/") ? dir : FileManager.default.currentDirectoryPath + "/" + dir
         let inbox = try Inbox.create(
-            InboxConfig(name: name, dir: absolute, addresses: address, url: url, description: description), in: config.piConfig)
+            InboxConfig(name: name, dir: absolute, addresses: address, url: url, description: description, newsgroup: newsgroup),
+            in: config.piConfig)
         print("created inbox \(inbox.name) in \(absolute) (\(config.piConfig.path))")
     }
 }
