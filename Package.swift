@@ -66,7 +66,13 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "Mail", "TestSupport"]),
         .testTarget(name: "IndexTests", dependencies: ["Index", "Store", "Mail", "TestSupport"]),
         .testTarget(name: "SearchTests", dependencies: ["Index", "Store", "Mail", "TestSupport"]),
-        .testTarget(name: "ProtocolTests", dependencies: ["Protocols", "Index", "Store", "Mail", "TestSupport"]),
+        .testTarget(
+            name: "ProtocolTests",
+            dependencies: [
+                "Protocols", "Web", "Index", "Store", "Mail", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .testTarget(
             name: "WebTests",
             dependencies: [

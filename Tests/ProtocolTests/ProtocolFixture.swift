@@ -1,0 +1,203 @@
+import Foundation
+import Hummingbird
+import Index
+import Mail
+import NIOCore
+import Protocols
+import Store
+import TestSupport
+import Testing
+import Web
+
+/// Inbox `test` (every corpus and synthetic fixture, newsgroup derived from the name) and
+/// inbox `other` (newsgroup `example.other` from the config: one message also in `test`), served
+/// over NNTP, IMAP and HTTP on loopback ports for the whole run.
+final class ProtocolFixture: @unchecked Sendable {
+    let main: TemporaryInbox
+    let other: TemporaryInbox
+    let catalog: Catalog
+    let inboxes: [Inbox]
+    var nntpPort = 0
+    var imapPort = 0
+    var httpPort = 0
+    static let serverName = "news.tidings.test"
+    /// In both inboxes.
+    static let crossPosted = "20191008024054.32368-1-yuehaibing@huawei.com"
+    /// Only in `other`.
+    static let otherOnly = """
+        From: Olive Other <olive@example.org>
+        To: other@example.org
+        Subject: only in the other inbox
+        Date: Mon, 6 Jan 2020 10:00:00 +0000
+        Message-ID: <only-in-other@example.org>
+
+        This message is in inbox other alone.
+
+        """
+
+    init() throws {
+        main = try TemporaryInbox(name: "test", address: "test@example.org")
+        try main.importFiles(Fixtures.corpusFiles.map(Fixtures.corpusPath) + Fixtures.syntheticFiles.map(Fixtures.syntheticPath))
+        other = try TemporaryInbox(name: "other", address: "other@example.org")
+        try Subprocess.run(["git", "config", "--file", other.config.path, "publicinbox.other.newsgroup", "example.other"])
+        try other.importBytes([Fixtures.corpus("028-patch-single.eml"), Array(Self.otherOnly.utf8)])
+        // reopen from the config, as `tidings serve` does
+        var opened: [Inbox] = []
+        for c in try main.config.inboxes() + other.config.inboxes() { opened.append(try Inbox(config: c, readOnly: true)) }
+        inboxes = opened
+        catalog = Catalog(inboxes: opened, serverName: Self.serverName, threads: 4)
+    }
+
+    static let shared: ProtocolFixture = {
+        let f = try! ProtocolFixture()
+        let ports = PortBox()
+        let catalog = f.catalog
+        Task { try await NNTPServer(catalog: catalog, host: "127.0.0.1", port: 0).run(bound: { ports.set(0, $0) }) }
+        Task {
+            let app = Application(
+                responder: WebResponder(site: Site(inboxes: f.inboxes, threads: 2)),
+                configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "tidings"),
+                onServerRunning: { ch in ports.set(2, ch.localAddress?.port ?? 0) })
+            try await app.runService(gracefulShutdownSignals: [])
+        }
+        f.nntpPort = ports.wait(0)
+        f.httpPort = ports.wait(2)
+        return f
+    }()
+
+    var test: Inbox { inboxes.first { $0.name == "test" }! }
+
+    /// Every article of inbox `test`, by number.
+    func rows(_ inbox: Inbox? = nil) throws -> [OverviewRow] {
+        try (inbox ?? test).index.articles(in: 1...Int64.max, limit: .max)
+    }
+}
+
+/// Ports the servers report once bound.
+final class PortBox: @unchecked Sendable {
+    private let cond = NSCondition()
+    private var ports: [Int: Int] = [:]
+    func set(_ key: Int, _ port: Int) {
+        cond.lock()
+        ports[key] = port
+        cond.broadcast()
+        cond.unlock()
+    }
+    func wait(_ key: Int) -> Int {
+        cond.lock()
+        defer { cond.unlock() }
+        while ports[key] == nil { cond.wait() }
+        return ports[key]!
+    }
+}
+
+/// A blocking line-oriented TCP client for protocol conversations.
+final class LineClient {
+    let fd: Int32
+    private var buffer: [UInt8] = []
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var tv = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        let r = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard r == 0 else { throw POSIXError(.ECONNREFUSED) }
+    }
+
+    deinit { close(fd) }
+
+    func send(_ s: String) { send(Array(s.utf8)) }
+    func send(_ bytes: [UInt8]) {
+        var off = 0
+        while off < bytes.count {
+            let n = bytes[off...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { return }
+            off += n
+        }
+    }
+
+    /// The next line without CRLF; nil at end of stream.
+    func line() -> String? {
+        while true {
+            if let lf = buffer.firstIndex(of: 0x0A) {
+                var l = Array(buffer[..<lf])
+                buffer.removeFirst(lf + 1)
+                if l.last == 0x0D { l.removeLast() }
+                return String(decoding: l, as: UTF8.self)
+            }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let n = read(fd, &chunk, chunk.count)
+            if n <= 0 { return nil }
+            buffer += chunk[..<n]
+        }
+    }
+
+    /// Exactly `count` bytes (an IMAP literal).
+    func bytes(_ count: Int) -> [UInt8] {
+        while buffer.count < count {
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let n = read(fd, &chunk, chunk.count)
+            if n <= 0 { break }
+            buffer += chunk[..<n]
+        }
+        let out = Array(buffer.prefix(count))
+        buffer.removeFirst(out.count)
+        return out
+    }
+
+    /// Sends `command` and returns the first reply line.
+    func ask(_ command: String) -> String {
+        send(command + "\r\n")
+        return line() ?? "<closed>"
+    }
+
+    /// Lines of a multi-line NNTP block up to the terminating ".".
+    func block() -> [String] {
+        var out: [String] = []
+        while let l = line(), l != "." { out.append(l.hasPrefix("..") ? String(l.dropFirst()) : l) }
+        return out
+    }
+}
+
+func tempDir(_ tag: String) throws -> String {
+    let d = NSTemporaryDirectory() + "tidings-\(tag)-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+    return d
+}
+
+/// Runs a program (found on PATH) to the end, off the cooperative pool.
+func runProgram(_ args: [String], env: [String: String] = [:], cwd: String? = nil, input: [UInt8] = []) async throws -> Command.Result {
+    try await withCheckedThrowingContinuation { c in
+        DispatchQueue.global().async {
+            do { c.resume(returning: try Command.run(args, input: input, env: env, cwd: cwd)) } catch { c.resume(throwing: error) }
+        }
+    }
+}
+
+/// Lines of raw message bytes (LF or CRLF), without their ends.
+func messageLines(_ bytes: ArraySlice<UInt8>) -> [[UInt8]] {
+    var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map { l -> [UInt8] in
+        var a = Array(l)
+        if a.last == 0x0D { a.removeLast() }
+        return a
+    }
+    if lines.last?.isEmpty == true { lines.removeLast() }
+    return lines
+}
+
+/// lei with a home of its own (XDG dirs), for one test.
+func leiEnv(_ dir: String) throws -> [String: String] {
+    let env = [
+        "HOME": dir, "XDG_DATA_HOME": dir + "/data", "XDG_CONFIG_HOME": dir + "/config", "XDG_CACHE_HOME": dir + "/cache",
+        "XDG_RUNTIME_DIR": dir + "/run",
+    ]
+    for d in env.values where d != dir { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+    chmod(dir + "/run", 0o700)
+    return env
+}
