@@ -128,3 +128,14 @@ extension SearchQuery {
     /// A query built from a tree (IMAP SEARCH criteria map onto it).
     public static func tree(_ root: Node) -> SearchQuery { SearchQuery(root: root) }
 }
+
+extension SearchQuery.Node {
+    /// Words (a phrase when several) searched under one of public-inbox's prefixes (`s`, `f`,
+    /// `t`, `c`, `b`, `l`…); nil for an unknown prefix. `prefix` nil: every text column (the
+    /// whole message, as IMAP's `TEXT` asks).
+    public static func words(_ text: String, prefix: String?) -> SearchQuery.Node? {
+        guard let p = prefix else { return .text(columns: SearchQuery.defaultColumns + ["t", "c", "l"], text: text, wildcard: false) }
+        if p == "m" { return .messageID(text, wildcard: false) }
+        return SearchQuery.textPrefixes[p].map { .text(columns: $0, text: text, wildcard: false) }
+    }
+}

@@ -64,7 +64,11 @@ struct ServeCommand: AsyncParsableCommand {
             group.addTask { try await app.runService() }
             if let a = nntpAddress {
                 printError("NNTP on \(a.host):\(a.port)")
-                group.addTask { try await NNTPServer(catalog: catalog, host: a.host, port: a.port).run() }
+                group.addTask { try await ProtocolServer(.nntp, catalog: catalog, host: a.host, port: a.port).run() }
+            }
+            if let a = imapAddress {
+                printError("IMAP on \(a.host):\(a.port)")
+                group.addTask { try await ProtocolServer(.imap, catalog: catalog, host: a.host, port: a.port).run() }
             }
             // the web server ends on SIGTERM/SIGINT: the other listeners end with it
             try await group.next()

@@ -5,13 +5,12 @@ import TestSupport
 import Testing
 
 @Suite(.serialized) struct NNTPTests {
-    let fx = ProtocolFixture.shared
 
     /// Python's nntplib reads every article of the group three ways (ARTICLE, HEAD, BODY); each
     /// equals the stored message line for line, with only Xref/Newsgroups/Path set (and one
     /// Message-ID where a message has several), as public-inbox-nntpd sends them.
     @Test func nntplibWalksTheWholeGroupByteForByte() async throws {
-        let dir = try tempDir("nntplib")
+        let fx = try await ProtocolFixture.shared()
         let script = """
             import nntplib, json, base64, sys, warnings
             warnings.filterwarnings("ignore")
@@ -30,10 +29,7 @@ import Testing
             s.quit()
             json.dump(out, open(sys.argv[2], "w"))
             """
-        try script.write(toFile: dir + "/walk.py", atomically: true, encoding: .utf8)
-        let r = try await runProgram(["python3", dir + "/walk.py", String(fx.nntpPort), dir + "/out.json"])
-        #expect(r.status == 0, "\(r.stderr)")
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/out.json"))) as! [String: Any]
+        let json = try await runPython(script, port: fx.nntpPort)
         let rows = try fx.rows()
         let group = json["group"] as! [Any]
         #expect(group[0] as? Int == rows.count && group[1] as? Int == 1 && group[2] as? Int == Int(rows.last!.num))
@@ -98,110 +94,117 @@ import Testing
     }
 
     /// Commands and their codes on a raw connection (RFC 3977 and public-inbox's wording).
-    @Test func commandsAnswerWithTheRightCodes() throws {
+    @Test func commandsAnswerWithTheRightCodes() async throws {
+        let fx = try await ProtocolFixture.shared()
         let c = try LineClient(port: fx.nntpPort)
-        #expect(c.line() == "201 \(ProtocolFixture.serverName) ready - post via email")
-        #expect(c.ask("ARTICLE 1") == "412 no newsgroup has been selected")
-        #expect(c.ask("NEXT") == "412 no newsgroup has been selected")
-        #expect(c.ask("CAPABILITIES").hasPrefix("101"))
-        #expect(c.block().contains("OVER"))
-        #expect(c.ask("MODE READER") == "201 Posting prohibited")
-        #expect(c.ask("MODE STREAM") == "501 command syntax error")
-        #expect(c.ask("GROUP nosuch") == "411 no such news group")
-        #expect(c.ask("LIST ACTIVE *.other").hasPrefix("215"))
-        #expect(c.block() == ["example.other 2 1 n"])
-        #expect(c.ask("LIST ACTIVE t*,!*.other").hasPrefix("215"))
-        #expect(c.block().map { $0.split(separator: " ")[0] } == ["test"])
-        #expect(c.ask("LIST NEWSGROUPS").hasPrefix("215"))
-        #expect(c.block().contains("example.other public inbox for other@example.org"))
-        #expect(c.ask("LIST ACTIVE.TIMES").hasPrefix("215"))
-        #expect(c.block().allSatisfy { $0.hasSuffix("@example.org>") })
-        #expect(c.ask("LIST OVERVIEW.FMT").hasPrefix("215"))
-        #expect(c.block() == ["Subject:", "From:", "Date:", "Message-ID:", "References:", "Bytes:", "Lines:", "Xref:full"])
-        #expect(c.ask("LIST DISTRIB.PATS") == "501 command syntax error")
+        #expect(await c.line() == "201 \(ProtocolFixture.serverName) ready - post via email")
+        #expect(await c.ask("ARTICLE 1") == "412 no newsgroup has been selected")
+        #expect(await c.ask("NEXT") == "412 no newsgroup has been selected")
+        #expect(await c.ask("CAPABILITIES").hasPrefix("101"))
+        #expect(await c.block().contains("OVER"))
+        #expect(await c.ask("MODE READER") == "201 Posting prohibited")
+        #expect(await c.ask("MODE STREAM") == "501 command syntax error")
+        #expect(await c.ask("GROUP nosuch") == "411 no such news group")
+        #expect(await c.ask("LIST ACTIVE *.other").hasPrefix("215"))
+        #expect(await c.block() == ["example.other 2 1 n"])
+        #expect(await c.ask("LIST ACTIVE t*,!*.other").hasPrefix("215"))
+        #expect(await c.block().map { $0.split(separator: " ")[0] } == ["test"])
+        #expect(await c.ask("LIST NEWSGROUPS").hasPrefix("215"))
+        #expect(await c.block().contains("example.other public inbox for other@example.org"))
+        #expect(await c.ask("LIST ACTIVE.TIMES").hasPrefix("215"))
+        #expect(await c.block().allSatisfy { $0.hasSuffix("@example.org>") })
+        #expect(await c.ask("LIST OVERVIEW.FMT").hasPrefix("215"))
+        #expect(await c.block() == ["Subject:", "From:", "Date:", "Message-ID:", "References:", "Bytes:", "Lines:", "Xref:full"])
+        #expect(await c.ask("LIST DISTRIB.PATS") == "501 command syntax error")
         let rows = try fx.rows()
         let n = rows.count
         let last = rows.last!.num
-        #expect(c.ask("GROUP test") == "211 \(n) 1 \(last) test")
-        #expect(c.ask("STAT") == "223 1 <\(rows[0].mid)> article retrieved - request text separately")
-        #expect(c.ask("NEXT") == "223 2 <\(rows[1].mid)> article retrieved - request text separately")
-        #expect(c.ask("LAST") == "223 1 <\(rows[0].mid)> article retrieved - request text separately")
-        #expect(c.ask("LAST") == "421 no previous article in this group")
-        #expect(c.ask("ARTICLE 999999") == "423 no such article (#999999) in this group")
-        #expect(c.ask("ARTICLE <no-such@example.org>") == "430 No article with that message-id <no-such@example.org>")
-        #expect(c.ask("ARTICLE banana") == "501 command syntax error")
-        #expect(c.ask("STAT \(last)") == "223 \(last) <\(rows.last!.mid)> article retrieved - request text separately")
-        #expect(c.ask("NEXT") == "421 no next article in this group")
-        #expect(c.ask("LISTGROUP test 3-5").hasPrefix("211 \(n) 1 \(last) test"))
-        #expect(c.block() == ["3", "4", "5"])
-        #expect(c.ask("XOVER 99999999-") == "420 No article(s) selected")
-        #expect(c.ask("HDR Subject 2").hasPrefix("225"))
-        #expect(c.block() == ["2 \(rows[1].subject)"])
-        #expect(c.ask("XHDR Message-ID 1-2").hasPrefix("221"))
-        #expect(c.block() == ["1 <\(rows[0].mid)>", "2 <\(rows[1].mid)>"])
-        #expect(c.ask("HDR X-Mailer 1") == "503 HDR not permitted on X-Mailer")
+        #expect(await c.ask("GROUP test") == "211 \(n) 1 \(last) test")
+        #expect(await c.ask("STAT") == "223 1 <\(rows[0].mid)> article retrieved - request text separately")
+        #expect(await c.ask("NEXT") == "223 2 <\(rows[1].mid)> article retrieved - request text separately")
+        #expect(await c.ask("LAST") == "223 1 <\(rows[0].mid)> article retrieved - request text separately")
+        #expect(await c.ask("LAST") == "421 no previous article in this group")
+        #expect(await c.ask("ARTICLE 999999") == "423 no such article (#999999) in this group")
+        #expect(await c.ask("ARTICLE <no-such@example.org>") == "430 No article with that message-id <no-such@example.org>")
+        #expect(await c.ask("ARTICLE banana") == "501 command syntax error")
+        #expect(await c.ask("STAT \(last)") == "223 \(last) <\(rows.last!.mid)> article retrieved - request text separately")
+        #expect(await c.ask("NEXT") == "421 no next article in this group")
+        #expect(await c.ask("LISTGROUP test 3-5").hasPrefix("211 \(n) 1 \(last) test"))
+        #expect(await c.block() == ["3", "4", "5"])
+        #expect(await c.ask("XOVER 99999999-") == "420 No article(s) selected")
+        #expect(await c.ask("HDR Subject 2").hasPrefix("225"))
+        #expect(await c.block() == ["2 \(rows[1].subject)"])
+        #expect(await c.ask("XHDR Message-ID 1-2").hasPrefix("221"))
+        #expect(await c.block() == ["1 <\(rows[0].mid)>", "2 <\(rows[1].mid)>"])
+        #expect(await c.ask("HDR X-Mailer 1") == "503 HDR not permitted on X-Mailer")
         // by Message-ID from another group: number 0 in OVER and HDR (RFC 3977 8.3.2, 8.5.2)
         let cross = ProtocolFixture.crossPosted
-        #expect(c.ask("GROUP example.other") == "211 2 1 2 example.other")
+        #expect(await c.ask("GROUP example.other") == "211 2 1 2 example.other")
         let crossNum = try #require(try fx.test.index.articleNumber(mid: cross))
         let otherOnly = try #require(try fx.rows(fx.inboxes[1]).first { $0.mid != cross })
-        #expect(c.ask("GROUP test").hasPrefix("211"))
-        #expect(c.ask("HDR Subject <\(otherOnly.mid)>").hasPrefix("225"))
-        #expect(c.block() == ["0 \(otherOnly.subject)"])
-        #expect(c.ask("OVER <\(cross)>").hasPrefix("224"))
-        #expect(c.block().first?.hasPrefix("\(crossNum)\t") == true)
-        #expect(c.ask("XPATH <\(cross)>").hasPrefix("223 example.other/"))
-        #expect(c.ask("NEWGROUPS 19700101 000000 GMT").hasPrefix("231"))
-        #expect(c.block().count == 2)
-        #expect(c.ask("NEWGROUPS 20990101 000000 GMT").hasPrefix("231"))
-        #expect(c.block().isEmpty)
-        #expect(c.ask("NEWNEWS example.* 19700101 000000 GMT").hasPrefix("230"))
-        #expect(c.block().count == 2)
-        #expect(c.ask("NEWGROUPS yesterday noon") == "501 command syntax error")
-        #expect(c.ask("DATE").range(of: #"^111 \d{14}$"#, options: .regularExpression) != nil)
-        #expect(c.ask("POST") == "440 mailto:test@example.org to post")
-        #expect(c.ask("FROBNICATE") == "500 command not recognized")
+        #expect(await c.ask("GROUP test").hasPrefix("211"))
+        #expect(await c.ask("HDR Subject <\(otherOnly.mid)>").hasPrefix("225"))
+        #expect(await c.block() == ["0 \(otherOnly.subject)"])
+        #expect(await c.ask("OVER <\(cross)>").hasPrefix("224"))
+        #expect(await c.block().first?.hasPrefix("\(crossNum)\t") == true)
+        #expect(await c.ask("XPATH <\(cross)>").hasPrefix("223 example.other/"))
+        #expect(await c.ask("NEWGROUPS 19700101 000000 GMT").hasPrefix("231"))
+        #expect(await c.block().count == 2)
+        #expect(await c.ask("NEWGROUPS 20990101 000000 GMT").hasPrefix("231"))
+        #expect(await c.block().isEmpty)
+        #expect(await c.ask("NEWNEWS example.* 19700101 000000 GMT").hasPrefix("230"))
+        #expect(await c.block().count == 2)
+        #expect(await c.ask("NEWGROUPS yesterday noon") == "501 command syntax error")
+        #expect(await c.ask("DATE").range(of: #"^111 \d{14}$"#, options: .regularExpression) != nil)
+        #expect(await c.ask("POST") == "440 mailto:test@example.org to post")
+        #expect(await c.ask("FROBNICATE") == "500 command not recognized")
         // a line of garbage bytes gets an error, the session goes on
         c.send([0x00, 0xFF, 0x1B, 0x0D, 0x0A])
-        #expect(c.line() == "501 command syntax error")
-        #expect(c.ask("GROUP test").hasPrefix("211"))
-        #expect(c.ask("QUIT") == "205 closing connection - goodbye!")
-        #expect(c.line() == nil)
+        #expect(await c.line() == "501 command syntax error")
+        #expect(await c.ask("GROUP test").hasPrefix("211"))
+        #expect(await c.ask("QUIT") == "205 closing connection - goodbye!")
+        #expect(await c.line() == nil)
     }
 
     /// A 1 MB command line gets an error and a closed connection; other clients are served.
-    @Test func hugeCommandLineIsRefused() throws {
+    @Test func hugeCommandLineIsRefused() async throws {
+        let fx = try await ProtocolFixture.shared()
         let c = try LineClient(port: fx.nntpPort)
-        _ = c.line()
+        _ = await c.line()
         c.send(Array(repeating: UInt8(ascii: "A"), count: 1 << 20) + [0x0D, 0x0A])
-        #expect(c.line() == "501 command line too long (over 512 bytes)")
-        #expect(c.line() == nil)
+        #expect(await c.line() == "501 command line too long (over 512 bytes)")
+        #expect(await c.line() == nil)
         let d = try LineClient(port: fx.nntpPort)
-        _ = d.line()
-        #expect(d.ask("GROUP test").hasPrefix("211"))
+        _ = await d.line()
+        #expect(await d.ask("GROUP test").hasPrefix("211"))
     }
 
     /// lei imports the group over NNTP; its thread of a series is the same set of messages lei
     /// gets from the HTTP server.
     @Test func leiReadsTheSameThreadOverNNTPAsOverHTTP() async throws {
-        let dir = try tempDir("lei-nntp")
-        let env = try leiEnv(dir)
-        defer { _ = try? Command.run(["lei", "daemon-kill"], env: env) }
-        let cover = "20200428151725.31091-1-joro@8bytes.org"
-        let http = try await runProgram(
-            ["lei", "q", "--only", "http://127.0.0.1:\(fx.httpPort)/test/", "-t", "-o", "mboxrd:" + dir + "/http.mbox", "m:" + cover],
-            env: env, cwd: dir)
-        #expect(http.status == 0, "\(http.stderr)")
-        let imported = try await runProgram(["lei", "import", "nntp://127.0.0.1:\(fx.nntpPort)/test"], env: env, cwd: dir)
-        #expect(imported.status == 0, "\(imported.stderr)")
-        let q = try await runProgram(
-            ["lei", "q", "--no-external", "-t", "-o", "mboxrd:" + dir + "/nntp.mbox", "m:" + cover], env: env, cwd: dir)
-        #expect(q.status == 0, "\(q.stderr)")
-        let viaHTTP = try mboxMessageIDs(dir + "/http.mbox")
-        let viaNNTP = try mboxMessageIDs(dir + "/nntp.mbox")
+        let fx = try await ProtocolFixture.shared()
+        let (viaHTTP, viaNNTP) = try await leiThreads(fx, source: "nntp://127.0.0.1:\(fx.nntpPort)/test")
         #expect(viaHTTP.count >= 4)
         #expect(viaNNTP == viaHTTP)
     }
+}
+
+/// The Message-IDs of one series' thread as lei finds it over HTTP (`lei q --only URL -t`) and
+/// after `lei import SOURCE` (`lei q --no-external -t`).
+func leiThreads(_ fx: ProtocolFixture, source: String) async throws -> ([String], [String]) {
+    let dir = try tempDir("lei")
+    let env = try leiEnv(dir)
+    defer { _ = try? Command.run(["lei", "daemon-kill"], env: env) }
+    let cover = "m:20200428151725.31091-1-joro@8bytes.org"
+    let http = try await runProgram(
+        ["lei", "q", "--only", "http://127.0.0.1:\(fx.httpPort)/test/", "-t", "-o", "mboxrd:" + dir + "/http.mbox", cover], env: env,
+        cwd: dir)
+    #expect(http.status == 0, "\(http.stderr)")
+    let imported = try await runProgram(["lei", "import", source], env: env, cwd: dir)
+    #expect(imported.status == 0, "\(imported.stderr)")
+    let q = try await runProgram(["lei", "q", "--no-external", "-t", "-o", "mboxrd:" + dir + "/got.mbox", cover], env: env, cwd: dir)
+    #expect(q.status == 0, "\(q.stderr)")
+    return (try mboxMessageIDs(dir + "/http.mbox"), try mboxMessageIDs(dir + "/got.mbox"))
 }
 
 /// The Message-IDs of an mbox file's messages, sorted.

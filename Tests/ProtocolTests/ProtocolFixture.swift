@@ -48,22 +48,49 @@ final class ProtocolFixture: @unchecked Sendable {
         catalog = Catalog(inboxes: opened, serverName: Self.serverName, threads: 4)
     }
 
-    static let shared: ProtocolFixture = {
-        let f = try! ProtocolFixture()
-        let ports = PortBox()
-        let catalog = f.catalog
-        Task { try await NNTPServer(catalog: catalog, host: "127.0.0.1", port: 0).run(bound: { ports.set(0, $0) }) }
+    /// The one fixture of the run, its servers listening (started by the first test to ask).
+    static func shared() async throws -> ProtocolFixture { try await holder.fixture() }
+    private static let holder = Holder()
+
+    private actor Holder {
+        var task: Task<ProtocolFixture, any Error>?
+        func fixture() async throws -> ProtocolFixture {
+            if let task { return try await task.value }
+            let t = Task { () throws -> ProtocolFixture in
+                let f = try ProtocolFixture()
+                try await f.start()
+                return f
+            }
+            task = t
+            return try await t.value
+        }
+    }
+
+    /// Starts NNTP, IMAP and HTTP servers on free loopback ports.
+    private func start() async throws {
+        let (ports, cont) = AsyncStream<(Int, Int)>.makeStream()
+        let catalog = catalog
+        Task { try await ProtocolServer(.nntp, catalog: catalog, host: "127.0.0.1", port: 0).run(bound: { cont.yield((0, $0)) }) }
+        Task { try await ProtocolServer(.imap, catalog: catalog, host: "127.0.0.1", port: 0).run(bound: { cont.yield((1, $0)) }) }
+        let site = Site(inboxes: inboxes, threads: 2)
         Task {
             let app = Application(
-                responder: WebResponder(site: Site(inboxes: f.inboxes, threads: 2)),
+                responder: WebResponder(site: site),
                 configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "tidings"),
-                onServerRunning: { ch in ports.set(2, ch.localAddress?.port ?? 0) })
+                onServerRunning: { ch in cont.yield((2, ch.localAddress?.port ?? 0)) })
             try await app.runService(gracefulShutdownSignals: [])
         }
-        f.nntpPort = ports.wait(0)
-        f.httpPort = ports.wait(2)
-        return f
-    }()
+        var seen = 0
+        for await (which, port) in ports {
+            switch which {
+            case 0: nntpPort = port
+            case 1: imapPort = port
+            default: httpPort = port
+            }
+            seen += 1
+            if seen == 3 { break }
+        }
+    }
 
     var test: Inbox { inboxes.first { $0.name == "test" }! }
 
@@ -73,26 +100,10 @@ final class ProtocolFixture: @unchecked Sendable {
     }
 }
 
-/// Ports the servers report once bound.
-final class PortBox: @unchecked Sendable {
-    private let cond = NSCondition()
-    private var ports: [Int: Int] = [:]
-    func set(_ key: Int, _ port: Int) {
-        cond.lock()
-        ports[key] = port
-        cond.broadcast()
-        cond.unlock()
-    }
-    func wait(_ key: Int) -> Int {
-        cond.lock()
-        defer { cond.unlock() }
-        while ports[key] == nil { cond.wait() }
-        return ports[key]!
-    }
-}
-
-/// A blocking line-oriented TCP client for protocol conversations.
-final class LineClient {
+/// A line-oriented TCP client for protocol conversations. Its socket reads block, so they run
+/// on a queue of their own, never on the threads the servers' tasks need.
+final class LineClient: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "LineClient")
     let fd: Int32
     private var buffer: [UInt8] = []
 
@@ -122,8 +133,32 @@ final class LineClient {
         }
     }
 
+    private func off<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { c in queue.async { c.resume(returning: body()) } }
+    }
+
     /// The next line without CRLF; nil at end of stream.
-    func line() -> String? {
+    func line() async -> String? { await off { self.readLine() } }
+
+    /// Exactly `count` bytes (an IMAP literal).
+    func bytes(_ count: Int) async -> [UInt8] { await off { self.readBytes(count) } }
+
+    /// Sends `command` and returns the first reply line.
+    func ask(_ command: String) async -> String {
+        send(command + "\r\n")
+        return await line() ?? "<closed>"
+    }
+
+    /// Lines of a multi-line NNTP block up to the terminating ".".
+    func block() async -> [String] {
+        await off {
+            var out: [String] = []
+            while let l = self.readLine(), l != "." { out.append(l.hasPrefix("..") ? String(l.dropFirst()) : l) }
+            return out
+        }
+    }
+
+    private func readLine() -> String? {
         while true {
             if let lf = buffer.firstIndex(of: 0x0A) {
                 var l = Array(buffer[..<lf])
@@ -138,8 +173,7 @@ final class LineClient {
         }
     }
 
-    /// Exactly `count` bytes (an IMAP literal).
-    func bytes(_ count: Int) -> [UInt8] {
+    private func readBytes(_ count: Int) -> [UInt8] {
         while buffer.count < count {
             var chunk = [UInt8](repeating: 0, count: 65536)
             let n = read(fd, &chunk, chunk.count)
@@ -151,18 +185,6 @@ final class LineClient {
         return out
     }
 
-    /// Sends `command` and returns the first reply line.
-    func ask(_ command: String) -> String {
-        send(command + "\r\n")
-        return line() ?? "<closed>"
-    }
-
-    /// Lines of a multi-line NNTP block up to the terminating ".".
-    func block() -> [String] {
-        var out: [String] = []
-        while let l = line(), l != "." { out.append(l.hasPrefix("..") ? String(l.dropFirst()) : l) }
-        return out
-    }
 }
 
 func tempDir(_ tag: String) throws -> String {
@@ -178,6 +200,15 @@ func runProgram(_ args: [String], env: [String: String] = [:], cwd: String? = ni
             do { c.resume(returning: try Command.run(args, input: input, env: env, cwd: cwd)) } catch { c.resume(throwing: error) }
         }
     }
+}
+
+/// Runs a Python client script with arguments PORT and OUT.json; returns the JSON it wrote.
+func runPython(_ script: String, port: Int) async throws -> [String: Any] {
+    let dir = try tempDir("python")
+    try script.write(toFile: dir + "/client.py", atomically: true, encoding: .utf8)
+    let r = try await runProgram(["python3", dir + "/client.py", String(port), dir + "/out.json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    return try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/out.json"))) as? [String: Any] ?? [:]
 }
 
 /// Lines of raw message bytes (LF or CRLF), without their ends.

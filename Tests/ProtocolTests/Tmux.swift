@@ -18,13 +18,13 @@ final class Tmux {
 
     /// Waits up to `seconds` for `text` on the screen; returns the last screen either way.
     @discardableResult
-    func wait(for text: String, seconds: Double = 20) -> (found: Bool, screen: String) {
+    func wait(for text: String, seconds: Double = 20) async -> (found: Bool, screen: String) {
         let end = Date().addingTimeInterval(seconds)
         var s = ""
         while Date() < end {
             s = screen()
             if s.contains(text) { return (true, s) }
-            Thread.sleep(forTimeInterval: 0.2)
+            try? await Task.sleep(for: .milliseconds(200))
         }
         return (false, s)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Index
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Store
@@ -28,6 +29,8 @@ public final class Catalog: Sendable {
     public let serverName: String
     let pool: NIOThreadPool
     let watcher: InboxWatcher
+    /// IMAP: the article numbers of each slice last read (see `sliceUIDs`).
+    let sliceCache = NIOLockedValueBox<[String: [Int64]]>([:])
 
     /// Serves `inboxes`; an inbox whose newsgroup name another inbox already took is left out
     /// (with a warning on standard error).
