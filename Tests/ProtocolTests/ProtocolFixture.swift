@@ -56,7 +56,8 @@ final class ProtocolFixture: @unchecked Sendable {
         var task: Task<ProtocolFixture, any Error>?
         func fixture() async throws -> ProtocolFixture {
             if let task { return try await task.value }
-            let t = Task { () throws -> ProtocolFixture in
+            // off the cooperative pool: other suites block its threads for minutes at times
+            let t = Task(executorPreference: SessionExecutor.shared) { () throws -> ProtocolFixture in
                 let f = try ProtocolFixture()
                 try await f.start()
                 return f
@@ -73,7 +74,7 @@ final class ProtocolFixture: @unchecked Sendable {
         Task { try await ProtocolServer(.nntp, catalog: catalog, host: "127.0.0.1", port: 0).run(bound: { cont.yield((0, $0)) }) }
         Task { try await ProtocolServer(.imap, catalog: catalog, host: "127.0.0.1", port: 0).run(bound: { cont.yield((1, $0)) }) }
         let site = Site(inboxes: inboxes, threads: 2)
-        Task {
+        Task(executorPreference: SessionExecutor.shared) {
             let app = Application(
                 responder: WebResponder(site: site),
                 configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "tidings"),

@@ -363,7 +363,7 @@ final class IMAPSession: @unchecked Sendable {
         // only the newest slice can grow
         let token = catalog.watcher.add(inbox: group.position) { [weak self] event in
             guard let self else { return }
-            Task { try? await self.idleEvent(event) }
+            Task(executorPreference: SessionExecutor.shared) { try? await self.idleEvent(event) }
         }
         lock.withLock { watchToken = token }
         try await refresh()

@@ -22,6 +22,13 @@ public struct LineServer: Sendable {
         bound: @escaping @Sendable (Int) -> Void = { _ in },
         session: @escaping @Sendable (NIOAsyncChannelInboundStream<InLine>, Output) async throws -> Void
     ) async throws {
+        try await withTaskExecutorPreference(SessionExecutor.shared) { try await serve(bound: bound, session: session) }
+    }
+
+    private func serve(
+        bound: @escaping @Sendable (Int) -> Void,
+        session: @escaping @Sendable (NIOAsyncChannelInboundStream<InLine>, Output) async throws -> Void
+    ) async throws {
         let maxLine = maxLine
         let idle = idleTimeout
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
