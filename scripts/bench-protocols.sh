@@ -37,7 +37,7 @@ mkdir -p "$WORK/home" "$WORK/logs"
 export HOME=$WORK/home
 PI_CONFIG_FILE=$WORK/pi-config TD_CONFIG=$WORK/td-config
 PI_INBOX=$WORK/pi/bench TD_INBOX=$WORK/td/bench
-if [[ ! -s $PI_INBOX/msgmap.sqlite3 || ! -s $TD_INBOX/tidings.sqlite3 ]]; then
+if [[ ! -s $PI_INBOX/msgmap.sqlite3 ]]; then
 	bench_log "public-inbox: clone the epoch, init, index (untimed)"
 	: >"$PI_CONFIG_FILE"
 	mkdir -p "$PI_INBOX/git"
@@ -46,6 +46,8 @@ if [[ ! -s $PI_INBOX/msgmap.sqlite3 || ! -s $TD_INBOX/tidings.sqlite3 ]]; then
 		>"$WORK/logs/pi-init.log" 2>&1
 	git config -f "$PI_INBOX/git/0.git/config" include.path ../../all.git/config
 	PI_CONFIG=$PI_CONFIG_FILE public-inbox-index "$PI_INBOX" >"$WORK/logs/pi-index.log" 2>&1
+fi
+if [[ ! -s $TD_INBOX/tidings.sqlite3 ]]; then
 	bench_log "Tidings: the same epoch, indexed (untimed)"
 	PI_CONFIG=$TD_CONFIG "$TIDINGS" init bench "$TD_INBOX" --address bench@example.org >"$WORK/logs/td-init.log" 2>&1
 	rm -rf "$TD_INBOX/git/0.git"
@@ -56,6 +58,7 @@ for cfg in "$PI_CONFIG_FILE" "$TD_CONFIG"; do
 	git config -f "$cfg" publicinbox.bench.newsgroup bench
 	git config -f "$cfg" publicinbox.nntpserver bench.example
 done
+[[ -z ${SETUP_ONLY:-} ]] || exit 0
 
 # one process each: public-inbox daemons with -W0 (no worker fork), Tidings serving all three
 PI_CONFIG=$PI_CONFIG_FILE public-inbox-nntpd -W0 -l "nntp://127.0.0.1:$((BASE + 1))" >"$WORK/logs/pi-nntpd.log" 2>&1 &

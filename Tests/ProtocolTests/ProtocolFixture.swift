@@ -9,6 +9,10 @@ import TestSupport
 import Testing
 import Web
 
+/// Tests run their bodies with `withTaskExecutorPreference(SessionExecutor.shared)`: other
+/// suites block the cooperative pool's threads for minutes at times, and a conversation
+/// waiting for one would time out.
+///
 /// Inbox `test` (every corpus and synthetic fixture, newsgroup derived from the name) and
 /// inbox `other` (newsgroup `example.other` from the config: one message also in `test`), served
 /// over NNTP, IMAP and HTTP on loopback ports for the whole run.

@@ -18,7 +18,7 @@ final class Tmux {
 
     /// Waits up to `seconds` for `text` on the screen; returns the last screen either way.
     @discardableResult
-    func wait(for text: String, seconds: Double = 20) async -> (found: Bool, screen: String) {
+    func wait(for text: String, seconds: Double = 60) async -> (found: Bool, screen: String) {
         let end = Date().addingTimeInterval(seconds)
         var s = ""
         while Date() < end {
