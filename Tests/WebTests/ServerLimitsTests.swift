@@ -40,7 +40,7 @@ import Testing
         let r = try await RawSocket.get(port: server.port, Self.page)
         #expect(r.status == 200)
         // at once, not after the slow ones time out (generous: the whole suite runs in parallel)
-        #expect(Date().timeIntervalSince(start) < 5)
+        #expect(Date().timeIntervalSince(start) < 20)
         #expect(server.connections.count <= 50)
         // busy: the slow ones left get the short timeout; all are gone well within 2 s + slack
         let still = slow
@@ -75,11 +75,11 @@ import Testing
         let r = try await RawSocket.offPool {
             s.send("POST /test/?q=kvm&x=m HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n")
             s.send([UInt8](repeating: UInt8(ascii: "a"), count: 1 << 20))  // the server may close before all is sent
-            return RawSocket.parse(s.readAll(timeout: 5))
+            return RawSocket.parse(s.readAll(timeout: 15))
         }
         #expect(r.status == 413)
         #expect(String(decoding: r.body, as: UTF8.self).contains("at most"))
-        #expect(try await RawSocket.offPool { s.isClosed(within: 2) })
+        #expect(try await RawSocket.offPool { s.isClosed(within: 5) })
     }
 
     /// Queries over the term limits are refused with the reason; searches beyond the admitted
@@ -176,7 +176,7 @@ import Testing
     }
 
     /// A client that asks for a large answer and stops reading it is disconnected after the
-    /// idle timeout (2 s here) rather than held forever.
+    /// idle timeout (1 s here) rather than held forever.
     @Test func clientsThatStopReadingAreClosed() async throws {
         let inbox = try TemporaryInbox(name: "stall", address: "stall@example.org")
         // 20 MiB of base64 attachment (more than loopback buffers hold; not full-text indexed)
@@ -187,13 +187,14 @@ import Testing
             + "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nsee attached\n"
             + "--b\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n" + body + "--b--\n"
         try inbox.importBytes([Array(mail.utf8)])
-        let server = try await LiveServer.start(
-            site: Site(inboxes: [inbox.inbox], threads: 2, cacheBytes: 0), limits: ServerLimitsTests.tight(maxConnections: 100))
+        var limits = ServerLimitsTests.tight(maxConnections: 100)
+        limits.idleTimeout = .seconds(1)
+        let server = try await LiveServer.start(site: Site(inboxes: [inbox.inbox], threads: 2, cacheBytes: 0), limits: limits)
         defer { server.stop() }
         let s = try RawSocket(port: server.port)
         defer { s.close() }
         s.send("GET /stall/stall@x/raw HTTP/1.1\r\nHost: x\r\n\r\n")
-        try await Task.sleep(for: .seconds(6))  // not reading: the server's writes stall
+        try await Task.sleep(for: .seconds(8))  // not reading: the server's writes stall
         let got = try await RawSocket.offPool { s.readAll(timeout: 10) }
         #expect(got.count > 0)
         #expect(got.count < mail.utf8.count, "the whole answer arrived: the stalled connection was kept")

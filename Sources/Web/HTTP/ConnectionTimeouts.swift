@@ -153,7 +153,12 @@ final class ConnectionRequestWatcher: ChannelDuplexHandler, RemovableChannelHand
             if closeAfterAnswer {
                 let channel = context.channel
                 let written = context.eventLoop.makePromise(of: Void.self)
-                written.futureResult.whenComplete { _ in channel.close(promise: nil) }
+                // lingering close: end our side first and read on for a moment, since closing with
+                // unread input would reset the connection and lose the answer in flight
+                written.futureResult.whenComplete { _ in
+                    channel.close(mode: .output, promise: nil)
+                    channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+                }
                 if let promise { written.futureResult.cascade(to: promise) }
                 context.writeAndFlush(data, promise: written)
                 return
