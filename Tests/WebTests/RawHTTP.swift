@@ -11,10 +11,14 @@ import Foundation
 struct RawSocket: Sendable {
     let fd: Int32
 
-    /// Connects to 127.0.0.1:`port`.
-    init(port: Int) throws {
+    /// Connects to 127.0.0.1:`port`; `receiveBuffer` fixes the socket's receive buffer (no
+    /// autotuning to tens of megabytes), so that a client that stops reading stalls the server.
+    init(port: Int, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EMFILE) }
+        if var size = receiveBuffer {
+            _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -75,7 +79,7 @@ struct RawSocket: Sendable {
     func close() { _ = Glibc.close(fd) }
 
     /// `GET path` with `Connection: close`: status code, header block, body.
-    static func get(port: Int, _ path: String, timeout: Double = 10) async throws -> (status: Int, head: String, body: [UInt8]) {
+    static func get(port: Int, _ path: String, timeout: Double = 60) async throws -> (status: Int, head: String, body: [UInt8]) {
         try await offPool {
             let s = try RawSocket(port: port)
             defer { s.close() }

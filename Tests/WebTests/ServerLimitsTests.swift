@@ -68,13 +68,15 @@ import Testing
 
     /// A 100 MB POST gets 413 with a reason after the head, not 500 after reading megabytes.
     @Test func oversizedBodyIs413() async throws {
-        let server = try await LiveServer.start(site: fx.site, limits: Self.tight(maxConnections: 100))
+        var limits = Self.tight(maxConnections: 100)
+        limits.bodyTimeout = .seconds(60)  // the answer, not a timeout, must end this request
+        let server = try await LiveServer.start(site: fx.site, limits: limits)
         defer { server.stop() }
         let s = try RawSocket(port: server.port)
         defer { s.close() }
         let r = try await RawSocket.offPool {
             s.send("POST /test/?q=kvm&x=m HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n")
-            s.send([UInt8](repeating: UInt8(ascii: "a"), count: 1 << 20))  // the server may close before all is sent
+            s.send([UInt8](repeating: UInt8(ascii: "a"), count: 64 << 10))  // a first part; the rest never comes
             return RawSocket.parse(s.readAll(timeout: 15))
         }
         #expect(r.status == 413)
@@ -173,30 +175,5 @@ import Testing
         let raw = try await RawSocket.get(port: server.port, "/big/big@x/raw", timeout: 30)
         #expect(raw.status == 200)
         #expect(String(decoding: raw.body, as: UTF8.self).contains(String(body.suffix(200))))
-    }
-
-    /// A client that asks for a large answer and stops reading it is disconnected after the
-    /// idle timeout (1 s here) rather than held forever.
-    @Test func clientsThatStopReadingAreClosed() async throws {
-        let inbox = try TemporaryInbox(name: "stall", address: "stall@example.org")
-        // 20 MiB of base64 attachment (more than loopback buffers hold; not full-text indexed)
-        let line = String(repeating: "QUFB", count: 19) + "\n"
-        let body = String(repeating: line, count: 20 << 20 / line.utf8.count)
-        let mail =
-            "From: a@example.org\nSubject: big\nMessage-ID: <stall@x>\nDate: Mon, 2 Mar 2020 10:00:00 +0000\n"
-            + "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nsee attached\n"
-            + "--b\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n" + body + "--b--\n"
-        try inbox.importBytes([Array(mail.utf8)])
-        var limits = ServerLimitsTests.tight(maxConnections: 100)
-        limits.idleTimeout = .seconds(1)
-        let server = try await LiveServer.start(site: Site(inboxes: [inbox.inbox], threads: 2, cacheBytes: 0), limits: limits)
-        defer { server.stop() }
-        let s = try RawSocket(port: server.port)
-        defer { s.close() }
-        s.send("GET /stall/stall@x/raw HTTP/1.1\r\nHost: x\r\n\r\n")
-        try await Task.sleep(for: .seconds(8))  // not reading: the server's writes stall
-        let got = try await RawSocket.offPool { s.readAll(timeout: 10) }
-        #expect(got.count > 0)
-        #expect(got.count < mail.utf8.count, "the whole answer arrived: the stalled connection was kept")
     }
 }

@@ -148,6 +148,8 @@ final class ConnectionRequestWatcher: ChannelDuplexHandler, RemovableChannelHand
         case .head(let head):
             // 413: the rest of the body is not read (the connection closes after the answer)
             if head.status == .contentTooLarge { closeAfterAnswer = true }
+            // an answer before the body ended (413): the body timeout no longer applies
+            if let clock, clock.phase == .body { clock.enter(.answering) }
         case .body: break
         case .end:
             if closeAfterAnswer {
