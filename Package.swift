@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // GMime 3 (Debian libgmime-3.0-dev) with a header shim for its type-check macros.
@@ -22,15 +23,25 @@ let package = Package(
             pkgConfig: "gmime-3.0",
             providers: [.apt(["libgmime-3.0-dev"])]
         ),
+        // pipe2 and closefrom for spawning (GNU extensions Swift's Glibc module does not expose).
+        .target(name: "CSupport"),
+        // small tools every module uses: processes, digests, locks, line reading.
+        .target(
+            name: "Support",
+            dependencies: [
+                "CSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // mail → a Swift model: headers, Message-IDs, MIME parts, text, quotes, diffs, mbox/Maildir.
-        .target(name: "Mail", dependencies: ["CGMime"]),
+        .target(name: "Mail", dependencies: ["CGMime", "Support"]),
         // git epochs in public-inbox v2 layout, the public-inbox config file.
-        .target(name: "Store", dependencies: ["Mail"]),
+        .target(name: "Store", dependencies: ["Mail", "Support"]),
         // SQLite: article numbers, overview, threads, full-text search; ingest.
         .target(
             name: "Index",
             dependencies: [
-                "Mail", "Store", .product(name: "GRDB", package: "GRDB.swift"),
+                "Mail", "Store", "Support", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
@@ -38,7 +49,7 @@ let package = Package(
         .target(
             name: "Web",
             dependencies: [
-                "Mail", "Store", "Index",
+                "Mail", "Store", "Index", "Support",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]
@@ -56,15 +67,15 @@ let package = Package(
         .executableTarget(
             name: "tidings",
             dependencies: [
-                "Mail", "Store", "Index", "Web", "Protocols",
+                "Mail", "Store", "Index", "Web", "Protocols", "Support",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Fixture lookup and temporary inboxes shared by the test targets.
-        .target(name: "TestSupport", dependencies: ["Mail", "Store", "Index"], path: "Tests/TestSupport"),
-        .testTarget(name: "MailTests", dependencies: ["Mail", "TestSupport"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Mail", "TestSupport"]),
-        .testTarget(name: "IndexTests", dependencies: ["Index", "Store", "Mail", "TestSupport"]),
+        .target(name: "TestSupport", dependencies: ["Mail", "Store", "Index", "Support"], path: "Tests/TestSupport"),
+        .testTarget(name: "MailTests", dependencies: ["Mail", "Support", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Mail", "Support", "TestSupport"]),
+        .testTarget(name: "IndexTests", dependencies: ["Index", "Store", "Mail", "Support", "TestSupport"]),
         .testTarget(name: "SearchTests", dependencies: ["Index", "Store", "Mail", "TestSupport"]),
         .testTarget(
             name: "ProtocolTests",

@@ -1,6 +1,7 @@
 import Foundation
 import Mail
 import Store
+import Support
 
 /// An inbox: its configuration, its git epochs and its index, opened together.
 public final class Inbox: Sendable {

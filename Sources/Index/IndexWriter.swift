@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Mail
+import Support
 
 /// A message ready to be indexed: parsed, hashed, its search text extracted.
 public struct PreparedMessage: Sendable {

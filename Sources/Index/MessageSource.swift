@@ -1,6 +1,7 @@
 import Foundation
 import Mail
 import Store
+import Support
 
 /// One message as read from a source, before parsing.
 public struct RawInput: Sendable {

@@ -1,3 +1,5 @@
+import Support
+
 /// public-inbox's content hash: what makes two messages with one Message-ID "the same".
 /// It covers references, From (or Sender), Subject, Date, To, Cc addresses and every decoded
 /// MIME part, and deliberately not the Message-ID, Received or list-added headers.

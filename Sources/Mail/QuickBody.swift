@@ -1,3 +1,5 @@
+import Support
+
 /// A message's body text read without the MIME parser, for the shapes most list mail has: one
 /// `text/plain` body, or a `multipart/mixed` of `text/plain` parts (the list's footer appended as
 /// a part), each in 7bit, 8bit, base64 or quoted-printable. Anything else, or anything unusual in

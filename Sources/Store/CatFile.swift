@@ -1,4 +1,5 @@
 import Mail
+import Support
 
 #if canImport(Glibc)
     import Glibc
@@ -77,17 +78,5 @@ public final class BlobReaderPool: @unchecked Sendable {
         } catch {
             throw error  // a reader that failed is dropped
         }
-    }
-}
-
-/// A pthread mutex.
-public final class Lock: @unchecked Sendable {
-    private var m = pthread_mutex_t()
-    public init() { pthread_mutex_init(&m, nil) }
-    deinit { pthread_mutex_destroy(&m) }
-    public func withLock<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_lock(&m)
-        defer { pthread_mutex_unlock(&m) }
-        return try body()
     }
 }

@@ -1,4 +1,5 @@
 import Mail
+import Support
 
 /// One commit of an epoch, as public-inbox writes them: a message added (`m`) or removed (`d`),
 /// or a commit that holds neither and is skipped (with why).

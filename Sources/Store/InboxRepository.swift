@@ -1,4 +1,5 @@
 import Mail
+import Support
 
 #if canImport(Glibc)
     import Glibc

@@ -1,4 +1,5 @@
 import Mail
+import Support
 
 /// Appends messages to an inbox's newest epoch through `git fast-import`, starting a new
 /// epoch when the current one has taken `rotateBytes` of mail (public-inbox: 1 GiB / 0.4).

@@ -1,4 +1,5 @@
 import Mail
+import Support
 
 /// One inbox as the public-inbox config file describes it.
 public struct InboxConfig: Sendable, Equatable {
@@ -83,10 +84,10 @@ public struct PIConfig: Sendable {
     }
 
     public static func defaultPath() -> String {
-        let env = Subprocess.currentEnvironment()
-        if let p = env["PI_CONFIG"], !p.isEmpty { return p }
-        if let d = env["PI_DIR"], !d.isEmpty { return d + "/config" }
-        return (env["HOME"] ?? "/root") + "/.public-inbox/config"
+        func env(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+        if let p = env("PI_CONFIG"), !p.isEmpty { return p }
+        if let d = env("PI_DIR"), !d.isEmpty { return d + "/config" }
+        return (env("HOME") ?? "/root") + "/.public-inbox/config"
     }
 
     public struct NotFound: Error, CustomStringConvertible {

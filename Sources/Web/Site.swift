@@ -4,6 +4,7 @@ import Mail
 import NIOCore
 import NIOPosix
 import Store
+import Support
 
 /// A message row together with the inbox it is stored in. `key` is unique across inboxes.
 public struct Doc: Sendable {

@@ -1,4 +1,5 @@
 import Mail
+import Support
 
 /// How Tidings writes Message-IDs, file names, anchors and times into URLs and pages, the way
 /// public-inbox does so that links stay interchangeable.

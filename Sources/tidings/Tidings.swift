@@ -3,6 +3,7 @@ import Foundation
 import Index
 import Mail
 import Store
+import Support
 
 @main
 struct Tidings: AsyncParsableCommand {

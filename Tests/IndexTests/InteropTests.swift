@@ -2,6 +2,7 @@ import Foundation
 import Index
 import Mail
 import Store
+import Support
 import TestSupport
 import Testing
 

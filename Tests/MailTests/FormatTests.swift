@@ -1,5 +1,6 @@
 import Foundation
 import Mail
+import Support
 import TestSupport
 import Testing
 

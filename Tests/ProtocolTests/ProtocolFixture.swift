@@ -5,6 +5,7 @@ import Mail
 import NIOCore
 import Protocols
 import Store
+import Support
 import TestSupport
 import Testing
 import Web

@@ -1,6 +1,7 @@
 import Foundation
 import Mail
 import Store
+import Support
 import TestSupport
 import Testing
 

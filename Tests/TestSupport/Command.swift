@@ -1,9 +1,9 @@
 import Foundation
+import Support
 
-/// Runs real programs (git, gzip, b4, lei) for tests. Standard input, output and error are
-/// temporary files, never pipes: a pipe's write end leaks into any child another test spawns at
-/// the same moment (lei even leaves a daemon running), and a reader waiting for end-of-file then
-/// waits for that stranger. Waiting for the child's exit has no such dependency.
+/// Runs real programs (git, gzip, b4, lei, tidings) for tests, through the runner production uses
+/// (`Subprocess.execute`: swift-subprocess, output and error read concurrently, no descriptor of
+/// ours left open in the child, so a daemon a program starts cannot hold our pipes).
 public enum Command {
     public struct Result: Sendable {
         public var status: Int32
@@ -17,39 +17,8 @@ public enum Command {
     public static func run(
         _ args: [String], input: [UInt8] = [], env: [String: String] = [:], cwd: String? = nil, timeout: Int = 180
     ) throws -> Result {
-        let dir = NSTemporaryDirectory() + "tidings-cmd-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        for (name, contents) in [("in", Data(input)), ("out", Data()), ("err", Data())] {
-            FileManager.default.createFile(atPath: dir + "/" + name, contents: contents)
-        }
-        let stdin = try FileHandle(forReadingFrom: URL(fileURLWithPath: dir + "/in"))
-        let stdout = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/out"))
-        let stderr = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/err"))
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["timeout", "\(timeout)"] + args
-        var e = ProcessInfo.processInfo.environment
-        for (k, v) in env { e[k] = v }
-        p.environment = e
-        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        p.standardInput = stdin
-        p.standardOutput = stdout
-        p.standardError = stderr
-        try p.run()
-        // reap it ourselves: Foundation may miss the exit of a program that daemonises
-        var st: Int32 = 0
-        let status: Int32
-        if waitpid(p.processIdentifier, &st, 0) == p.processIdentifier {
-            status = (st & 0x7f) == 0 ? (st >> 8) & 0xff : 128 + (st & 0x7f)
-        } else {
-            p.waitUntilExit()
-            status = p.terminationStatus
-        }
-        for h in [stdin, stdout, stderr] { try? h.close() }
-        let out = FileManager.default.contents(atPath: dir + "/out").map { [UInt8]($0) } ?? []
-        let err = (try? String(contentsOfFile: dir + "/err", encoding: .utf8)) ?? ""
-        return Result(status: status, stdout: out, stderr: err)
+        let r = try Subprocess.execute(["timeout", "\(timeout)"] + args, input: input, environment: env, workingDirectory: cwd)
+        return Result(status: r.status, stdout: r.stdout, stderr: r.errorText)
     }
 
     /// The `tidings` executable built beside the tests (`swift build --build-tests` builds it), or

@@ -1,4 +1,5 @@
 import Mail
+import Support
 
 /// `git patch-id --stable`, reimplemented: a patch's id that ignores whitespace, line numbers
 /// and the order of its files. b4 looks up review replies by it (`patchid:`).

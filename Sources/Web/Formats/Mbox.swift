@@ -1,6 +1,7 @@
 import Index
 import Store
 import Mail
+import Support
 
 /// `MID/raw` (mboxrd text), `MID/t.mbox.gz` (the thread and its loose matches, gzipped
 /// mboxrd, streamed) and `all.mbox.gz` (the whole inbox, streamed in constant memory).

@@ -1,4 +1,5 @@
 import Mail
+import Support
 
 /// The one stylesheet, inlined in every page and allowed by hash in the Content-Security-Policy
 /// (so no other style, and no script at all, can run). Light and dark follow the reader's

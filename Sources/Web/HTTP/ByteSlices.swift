@@ -1,4 +1,5 @@
 import Store
+import Support
 
 /// A body already in memory, handed out in slices of `size` bytes (a large `raw` is streamed
 /// rather than copied whole into one response buffer).

@@ -3,6 +3,7 @@ import HTTPTypes
 import Index
 import Mail
 import Store
+import Support
 
 extension Scope {
     /// Hits over every inbox of the scope, merged newest first (with `relevance`, best rank first).

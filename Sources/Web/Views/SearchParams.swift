@@ -1,5 +1,6 @@
 import Foundation
 import Mail
+import Support
 
 /// The parameters of a search request (`?q=&o=&l=&r=&t=&x=`), as public-inbox's SearchQuery.
 struct SearchParams: Sendable {

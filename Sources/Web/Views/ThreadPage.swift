@@ -1,6 +1,7 @@
 import Index
 import Store
 import Mail
+import Support
 
 /// `/INBOX/MID/T/` (flat, by date) and `/INBOX/MID/t/` (nested): the whole thread on one
 /// page, loose subject matches included, each message with a mini-skeleton of its
