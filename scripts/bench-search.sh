@@ -17,10 +17,7 @@ BENCH_NAME=search BENCH_PORT_BASE=18190
 
 # ---- servers start above; a second Tidings with its page cache off measures every request
 # rendered from scratch (wrk repeats one URL, which the cached server answers from memory)
-TD_NC_PORT=$((BENCH_PORT_BASE + 3))
-PI_CONFIG=$TD_CONFIG "$TIDINGS" serve --listen "127.0.0.1:$TD_NC_PORT" --cache-mb 0 >"$WORK/logs/td-serve-nocache.log" 2>&1 &
-PIDS+=("$!")
-wait_up "$TD_NC_PORT"
+serve_nocache
 
 enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote_plus(sys.argv[1]))' "$1"; }
 
@@ -42,21 +39,6 @@ QUERIES=(
 )
 MBOX_Q=${MBOX_Q:-s:virtio-balloon}
 
-# run_wrk PORT PATH [LUA] -> "rps p50ms p99ms"
-to_ms() { awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } printf "%.2f", v }'; }
-run_wrk() {
-	local out lua=()
-	[[ -n ${3:-} ]] && lua=(-s "$3")
-	out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "${lua[@]}" "http://127.0.0.1:$1/$2" 2>&1)
-	local rps p50 p99 non2xx
-	rps=$(awk '/^Requests\/sec:/ { printf "%.1f", $2 }' <<<"$out")
-	p50=$(awk '$1 == "50%" { print $2 }' <<<"$out" | to_ms)
-	p99=$(awk '$1 == "99%" { print $2 }' <<<"$out" | to_ms)
-	non2xx=$(awk '/Non-2xx/ { print $NF }' <<<"$out")
-	[[ -z $non2xx ]] || bench_log "WARNING: $non2xx non-2xx answers from :$1/$2"
-	echo "${rps:-0} ${p50:-?} ${p99:-?}"
-}
-
 POST_LUA=$WORK/post.lua
 printf 'wrk.method = "POST"\nwrk.body = ""\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n' >"$POST_LUA"
 
@@ -76,11 +58,11 @@ bench_one() { # LABEL PATH [LUA]
 	local td=(0 - -) nc=(0 - -) pi=(0 - -)
 	if [[ ${ONLY:-} != pi ]]; then
 		bench_log "wrk tidings $1"
-		read -r -a td <<<"$(run_wrk "$TD_PORT" "$2" "${3:-}")"
+		read -r -a td <<<"$(run_wrk "$TD_PORT" "$2" ${3:+-s "$3"})"
 		bench_log "wrk tidings (no page cache) $1"
-		read -r -a nc <<<"$(run_wrk "$TD_NC_PORT" "$2" "${3:-}")"
+		read -r -a nc <<<"$(run_wrk "$TD_NC_PORT" "$2" ${3:+-s "$3"})"
 	fi
-	[[ ${ONLY:-} == tidings ]] || { bench_log "wrk public-inbox $1"; read -r -a pi <<<"$(run_wrk "$PI_PORT" "$2" "${3:-}")"; }
+	[[ ${ONLY:-} == tidings ]] || { bench_log "wrk public-inbox $1"; read -r -a pi <<<"$(run_wrk "$PI_PORT" "$2" ${3:+-s "$3"})"; }
 	bench_table_row "$1" "${td[0]}" "${td[1]}" "${td[2]}" "${nc[0]}" "${nc[1]}" "${nc[2]}" "${pi[0]}" "${pi[1]}" "${pi[2]}" \
 		"$(bench_div "${td[0]}" "${pi[0]}" '%.1fx')" "$(bench_div "${nc[0]}" "${pi[0]}" '%.1fx')"
 }

@@ -41,18 +41,6 @@ for entry in "${PATHS[@]}"; do
 	done
 done
 
-# run_wrk PORT PATH -> "rps p50ms p99ms"
-to_ms() { awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } printf "%.2f", v }'; }
-run_wrk() {
-	local out
-	out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "http://127.0.0.1:$1/$2" 2>&1)
-	local rps p50 p99
-	rps=$(awk '/^Requests\/sec:/ { printf "%.1f", $2 }' <<<"$out")
-	p50=$(awk '$1 == "50%" { print $2 }' <<<"$out" | to_ms)
-	p99=$(awk '$1 == "99%" { print $2 }' <<<"$out" | to_ms)
-	echo "${rps:-0} ${p50:-?} ${p99:-?}"
-}
-
 bench_table_reset
 bench_table_row "URL" "tidings req/s" "p50 ms" "p99 ms" "p-i req/s" "p50 ms" "p99 ms" "ratio"
 for entry in "${PATHS[@]}"; do
@@ -64,16 +52,8 @@ for entry in "${PATHS[@]}"; do
 	bench_table_row "$label" "${td[0]}" "${td[1]}" "${td[2]}" "${pi[0]}" "${pi[1]}" "${pi[2]}" "$(bench_div "${td[0]}" "${pi[0]}" '%.1fx')"
 done
 
-rss() { # PID and its children
-	local total=0 p
-	for p in $1 $(pgrep -P "$1" || true); do
-		total=$((total + $(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0)))
-	done
-	awk -v k="$total" 'BEGIN { printf "%.1f MB", k / 1024 }'
-}
-
 echo
 echo "wrk -t$THREADS -c$CONNS -d$DURATION on 127.0.0.1, $(nproc) cores; corpus $(basename "$CORPUS")"
 bench_table_print
 echo
-echo "server memory after the run (RSS incl. children): tidings $(rss "$TD_PID"), public-inbox-httpd $(rss "$PI_PID")"
+echo "server memory after the run (RSS incl. children): tidings $(rss_mb "$TD_PID") MB, public-inbox-httpd $(rss_mb "$PI_PID") MB"
