@@ -20,20 +20,19 @@ extension ArchiveIndex {
     public func threadRows(mid: String, limit: Int = 1000) throws -> ThreadRows? {
         try read { db in
             guard
-                let seed = try OverviewRow.fetchOne(
+                let seed = try OverviewRow.fetchFirst(
                     db,
-                    sql:
-                        "SELECT \(OverviewRow.qualifiedColumns) FROM msgid JOIN over ON over.num=msgid.num WHERE msgid.mid=? ORDER BY over.num LIMIT 1",
-                    arguments: [mid])
+                    "SELECT \(OverviewRow.qualifiedColumns) FROM msgid JOIN over ON over.num=msgid.num WHERE msgid.mid=? ORDER BY over.num LIMIT 1",
+                    [mid])
             else { return nil }
-            let strict = try OverviewRow.fetchAll(
-                db, sql: "SELECT \(OverviewRow.columns) FROM over WHERE tid=? ORDER BY ds, num LIMIT ?",
-                arguments: [seed.tid, limit])
+            let strict = try OverviewRow.fetch(
+                db, "SELECT \(OverviewRow.columns) FROM over WHERE tid=? ORDER BY ds, num LIMIT ?",
+                [seed.tid, limit])
             var loose: [OverviewRow] = []
             if let sid = seed.sid, strict.count < limit {
-                loose = try OverviewRow.fetchAll(
-                    db, sql: "SELECT \(OverviewRow.columns) FROM over WHERE sid=? AND tid!=? ORDER BY ds DESC, num DESC LIMIT ?",
-                    arguments: [sid, seed.tid, limit - strict.count])
+                loose = try OverviewRow.fetch(
+                    db, "SELECT \(OverviewRow.columns) FROM over WHERE sid=? AND tid!=? ORDER BY ds DESC, num DESC LIMIT ?",
+                    [sid, seed.tid, limit - strict.count])
             }
             return ThreadRows(seed: seed, strict: strict, loose: loose)
         }
@@ -43,10 +42,9 @@ extension ArchiveIndex {
     /// `num` (public-inbox's t.mbox.gz order).
     public func threadMboxRows(tid: Int64, sid: Int64?, after num: Int64, batch: Int) throws -> [OverviewRow] {
         try read { db in
-            try OverviewRow.fetchAll(
-                db,
-                sql: "SELECT \(OverviewRow.columns) FROM over WHERE (tid=? OR sid=?) AND num>? ORDER BY num LIMIT ?",
-                arguments: [tid, sid ?? -1, num, batch])
+            try OverviewRow.fetch(
+                db, "SELECT \(OverviewRow.columns) FROM over WHERE (tid=? OR sid=?) AND num>? ORDER BY num LIMIT ?",
+                [tid, sid ?? -1, num, batch])
         }
     }
 
@@ -55,21 +53,21 @@ extension ArchiveIndex {
         try read { db in
             switch (before, after) {
             case let (b?, a?):
-                return try OverviewRow.fetchAll(
-                    db, sql: "SELECT \(OverviewRow.columns) FROM over WHERE ts BETWEEN ? AND ? ORDER BY ts DESC, num DESC LIMIT ?",
-                    arguments: [a, b, limit])
+                return try OverviewRow.fetch(
+                    db, "SELECT \(OverviewRow.columns) FROM over WHERE ts BETWEEN ? AND ? ORDER BY ts DESC, num DESC LIMIT ?",
+                    [a, b, limit])
             case let (b?, nil):
-                return try OverviewRow.fetchAll(
-                    db, sql: "SELECT \(OverviewRow.columns) FROM over WHERE ts<=? ORDER BY ts DESC, num DESC LIMIT ?",
-                    arguments: [b, limit])
+                return try OverviewRow.fetch(
+                    db, "SELECT \(OverviewRow.columns) FROM over WHERE ts<=? ORDER BY ts DESC, num DESC LIMIT ?",
+                    [b, limit])
             case let (nil, a?):
-                let rows = try OverviewRow.fetchAll(
-                    db, sql: "SELECT \(OverviewRow.columns) FROM over WHERE ts>=? ORDER BY ts ASC, num ASC LIMIT ?",
-                    arguments: [a, limit])
+                let rows = try OverviewRow.fetch(
+                    db, "SELECT \(OverviewRow.columns) FROM over WHERE ts>=? ORDER BY ts ASC, num ASC LIMIT ?",
+                    [a, limit])
                 return rows.reversed()
             case (nil, nil):
-                return try OverviewRow.fetchAll(
-                    db, sql: "SELECT \(OverviewRow.columns) FROM over ORDER BY ts DESC, num DESC LIMIT ?", arguments: [limit])
+                return try OverviewRow.fetch(
+                    db, "SELECT \(OverviewRow.columns) FROM over ORDER BY ts DESC, num DESC LIMIT ?", [limit])
             }
         }
     }
@@ -77,7 +75,7 @@ extension ArchiveIndex {
     /// The content hash public-inbox uses to tell copies of a message apart.
     public func contentHash(num: Int64) throws -> [UInt8]? {
         try read { db in
-            try Data.fetchOne(db, sql: "SELECT chash FROM over WHERE num=?", arguments: [num]).map { Array($0) }
+            try Data.fetchOne(db.cachedStatement(sql: "SELECT chash FROM over WHERE num=?"), arguments: [num]).map { Array($0) }
         }
     }
 

@@ -53,17 +53,16 @@ public final class ArchiveIndex: Sendable {
     /// Every message stored under `mid`, in article-number order.
     public func messages(mid: String) throws -> [OverviewRow] {
         try pool.read { db in
-            try OverviewRow.fetchAll(
-                db,
-                sql:
-                    "SELECT \(OverviewRow.qualifiedColumns) FROM msgid JOIN over ON over.num=msgid.num WHERE msgid.mid=? ORDER BY over.num",
-                arguments: [mid])
+            try OverviewRow.fetch(
+                db, "SELECT \(OverviewRow.qualifiedColumns) FROM msgid JOIN over ON over.num=msgid.num WHERE msgid.mid=? ORDER BY over.num",
+                [mid])
         }
     }
 
     public func message(num: Int64) throws -> OverviewRow? {
         try pool.read { db in
-            try OverviewRow.fetchOne(db, sql: "SELECT \(OverviewRow.columns) FROM over WHERE num=?", arguments: [num])
+            try OverviewRow.fetchFirst(
+                db, "SELECT \(OverviewRow.columns) FROM over WHERE num=?", [num])
         }
     }
 
@@ -84,17 +83,17 @@ public final class ArchiveIndex: Sendable {
     /// The messages of a thread, oldest first.
     public func thread(tid: Int64, limit: Int = 5000) throws -> [OverviewRow] {
         try pool.read { db in
-            try OverviewRow.fetchAll(
-                db, sql: "SELECT \(OverviewRow.columns) FROM over WHERE tid=? ORDER BY ds, num LIMIT ?", arguments: [tid, limit])
+            try OverviewRow.fetch(
+                db, "SELECT \(OverviewRow.columns) FROM over WHERE tid=? ORDER BY ds, num LIMIT ?", [tid, limit])
         }
     }
 
     /// Messages with the same subject id in other threads (public-inbox's loose matches), newest first.
     public func looseMatches(sid: Int64, excludingTid tid: Int64, limit: Int = 1000) throws -> [OverviewRow] {
         try pool.read { db in
-            try OverviewRow.fetchAll(
-                db, sql: "SELECT \(OverviewRow.columns) FROM over WHERE sid=? AND tid!=? ORDER BY ds DESC LIMIT ?",
-                arguments: [sid, tid, limit])
+            try OverviewRow.fetch(
+                db, "SELECT \(OverviewRow.columns) FROM over WHERE sid=? AND tid!=? ORDER BY ds DESC LIMIT ?",
+                [sid, tid, limit])
         }
     }
 
@@ -105,23 +104,25 @@ public final class ArchiveIndex: Sendable {
 
     /// Whether a Message-ID is stored.
     public func has(mid: String) throws -> Bool {
-        try pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM msgid WHERE mid=? LIMIT 1", arguments: [mid]) ?? false }
+        try pool.read { db in
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM msgid WHERE mid=? LIMIT 1"), arguments: [mid]) ?? false
+        }
     }
 
     /// Newest messages by received time.
     public func recent(limit: Int, before ts: Int64? = nil) throws -> [OverviewRow] {
         try pool.read { db in
-            try OverviewRow.fetchAll(
-                db, sql: "SELECT \(OverviewRow.columns) FROM over WHERE ts < ? ORDER BY ts DESC, num DESC LIMIT ?",
-                arguments: [ts ?? Int64.max, limit])
+            try OverviewRow.fetch(
+                db, "SELECT \(OverviewRow.columns) FROM over WHERE ts < ? ORDER BY ts DESC, num DESC LIMIT ?",
+                [ts ?? Int64.max, limit])
         }
     }
 
     /// All messages in article-number order, `batch` at a time after `num`.
     public func allMessages(after num: Int64, batch: Int) throws -> [OverviewRow] {
         try pool.read { db in
-            try OverviewRow.fetchAll(
-                db, sql: "SELECT \(OverviewRow.columns) FROM over WHERE num > ? ORDER BY num LIMIT ?", arguments: [num, batch])
+            try OverviewRow.fetch(
+                db, "SELECT \(OverviewRow.columns) FROM over WHERE num > ? ORDER BY num LIMIT ?", [num, batch])
         }
     }
 

@@ -27,23 +27,35 @@ public struct OverviewRow: Sendable, Equatable, FetchableRecord {
     public var bytes: Int
     public var lines: Int
 
+    /// Decodes a row selected as `columns` (or `qualifiedColumns`), by position: every query
+    /// of rows selects exactly those columns in that order.
     public init(row: Row) {
-        num = row["num"]
-        tid = row["tid"]
-        sid = row["sid"]
-        ts = row["ts"]
-        ds = row["ds"]
-        dz = row["dz"]
-        mid = row["mid"]
-        subject = row["subject"]
-        fromName = row["from_name"]
-        fromAddr = row["from_addr"]
-        let r: String = row["refs"]
-        refs = r.isEmpty ? [] : r.split(separator: " ").map(String.init)
-        blob = row["blob"]
-        epoch = row["epoch"]
-        bytes = row["bytes"]
-        lines = row["lines"]
+        num = row[0]
+        tid = row[1]
+        sid = row[2]
+        ts = row[3]
+        ds = row[4]
+        dz = row[5]
+        mid = row[6]
+        subject = row[7]
+        fromName = row[8]
+        fromAddr = row[9]
+        let r: String = row[10]
+        refs = r.isEmpty ? [] : r.utf8.split(separator: UInt8(ascii: " ")).map { String(Substring($0)) }
+        blob = row[11]
+        epoch = row[12]
+        bytes = row[13]
+        lines = row[14]
+    }
+
+    /// The rows `sql` selects, with its statement compiled once per connection (GRDB's
+    /// statement cache): pages run the same few queries on every request.
+    static func fetch(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws -> [OverviewRow] {
+        try fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
+    }
+
+    static func fetchFirst(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws -> OverviewRow? {
+        try fetchOne(db.cachedStatement(sql: sql), arguments: arguments)
     }
 
     public var date: MailDate { MailDate(seconds: ds, offsetMinutes: dz) }

@@ -5,13 +5,21 @@ import Mail
 public enum SubjectPath {
     /// Trims, collapses whitespace, drops trailing dots and one leading `re: `.
     public static func normalized(_ subject: String) -> String {
-        var s = HeaderText.collapseWhitespace(subject)
-        while s.hasSuffix(".") { s.removeLast() }
-        if s.count >= 4, s.prefix(3).lowercased() == "re:" {
-            let rest = s.dropFirst(3)
-            if let f = rest.first, f == " " { s = String(rest.drop(while: { $0 == " " })) }
+        let s = HeaderText.collapseWhitespace(subject)
+        let u = s.utf8
+        var end = u.endIndex
+        while end > u.startIndex, u[u.index(before: end)] == UInt8(ascii: ".") { end = u.index(before: end) }
+        var start = u.startIndex
+        // one leading "re: " (any case), when something follows it
+        var it = u.makeIterator()
+        if let r = it.next(), let e = it.next(), let c = it.next(), let sp = it.next(), r | 0x20 == UInt8(ascii: "r"),
+            e | 0x20 == UInt8(ascii: "e"), c == UInt8(ascii: ":"), sp == UInt8(ascii: " "), u.distance(from: u.startIndex, to: end) >= 4
+        {
+            start = u.index(u.startIndex, offsetBy: 3)
+            while start < end, u[start] == UInt8(ascii: " ") { start = u.index(after: start) }
         }
-        return s
+        if start == u.startIndex && end == u.endIndex { return s }
+        return String(Substring(s.utf8[start..<max(start, end)]))
     }
 
     /// The key stored for a subject: normalised, runs of non-word characters as `_`, lower-cased.

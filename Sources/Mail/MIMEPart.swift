@@ -158,18 +158,34 @@ public enum HeaderText {
 
     /// Runs of spaces, tabs and line breaks as one space, none at either end.
     public static func collapseWhitespace(_ s: String) -> String {
-        var out = String.UnicodeScalarView()
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+        let u = s.utf8
+        // most subjects and names have nothing to collapse
+        var clean = true
+        var prevSpace = true  // a leading space is collapsed
+        for b in u {
+            let sp = isSpace(b)
+            if sp && (prevSpace || b != 0x20) {
+                clean = false
+                break
+            }
+            prevSpace = sp
+        }
+        if clean && !prevSpace { return s }
+        if clean && u.isEmpty { return s }
+        var out: [UInt8] = []
+        out.reserveCapacity(u.count)
         var lastSpace = false
-        for c in s.unicodeScalars {
-            if c == " " || c == "\t" || c == "\n" || c == "\r" {
-                if !lastSpace && !out.isEmpty { out.append(" ") }
+        for b in u {
+            if isSpace(b) {
+                if !lastSpace && !out.isEmpty { out.append(0x20) }
                 lastSpace = true
             } else {
-                out.append(c)
+                out.append(b)
                 lastSpace = false
             }
         }
         if lastSpace, !out.isEmpty { out.removeLast() }
-        return String(out)
+        return String(decoding: out, as: UTF8.self)
     }
 }

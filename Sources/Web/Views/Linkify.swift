@@ -27,87 +27,125 @@ enum Linkify {
     static func pieces(_ line: Substring) -> [Piece] {
         let u = line.utf8
         // fast path: nothing that could start a link
-        var maybe = false
-        for b in u where b == UInt8(ascii: ":") || b == UInt8(ascii: "<") || b == UInt8(ascii: "/") {
-            maybe = true
-            break
+        if !u.contains(where: { $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "/") }) {
+            return [.text(line)]
         }
-        if !maybe { return [.text(line)] }
+        // the scan works on the UTF-8 bytes; every cut is at an ASCII byte (a scalar boundary)
+        return u.withContiguousStorageIfAvailable { scan(line, $0) } ?? scan(line, Array(u))
+    }
+
+    private static func scan(_ line: Substring, _ b: some RandomAccessCollection<UInt8>) -> [Piece] {
+        let u = line.utf8
+        let base = b.startIndex
+        func sub(_ from: Int, _ to: Int) -> Substring {
+            line[u.index(u.startIndex, offsetBy: from)..<u.index(u.startIndex, offsetBy: to)]
+        }
+        @inline(__always) func at(_ k: Int) -> UInt8 { b[b.index(base, offsetBy: k)] }
+        let n = b.count
         var out: [Piece] = []
-        var textStart = line.startIndex
-        var i = line.startIndex
-        while i < line.endIndex {
-            let c = line[i]
-            if c == "<" {
-                if let close = line[i...].firstIndex(of: ">") {
-                    let inner = line[line.index(after: i)..<close]
-                    if inner.contains("@"), inner.utf8.count <= MessageID.maxLength,
-                        !inner.contains(where: { $0 == " " || $0 == "\t" || $0 == "<" })
-                    {
-                        if textStart < i { out.append(.text(line[textStart..<i])) }
+        var textStart = 0
+        var i = 0
+        while i < n {
+            let c = at(i)
+            if c == UInt8(ascii: "<") {
+                var close = i + 1
+                while close < n && at(close) != UInt8(ascii: ">") { close += 1 }
+                if close < n {
+                    var at_ = false
+                    var bad = false
+                    for k in (i + 1)..<close {
+                        let x = at(k)
+                        if x == UInt8(ascii: "@") { at_ = true }
+                        if x == UInt8(ascii: " ") || x == UInt8(ascii: "\t") || x == UInt8(ascii: "<") {
+                            bad = true
+                            break
+                        }
+                    }
+                    if at_ && !bad && close - i - 1 <= MessageID.maxLength {
+                        if textStart < i { out.append(.text(sub(textStart, i))) }
+                        let inner = sub(i + 1, close)
                         out.append(.mid(inner, String(inner)))
-                        i = line.index(after: close)
+                        i = close + 1
                         textStart = i
                         continue
                     }
                 }
-            } else if c == ":" || c == "m" {
-                if let (start, end, mid) = matchURL(line, at: i), start >= textStart {
-                    if textStart < start { out.append(.text(line[textStart..<start])) }
-                    out.append(.url(line[start..<end], mid: mid))
+            } else if c == UInt8(ascii: ":") || c == UInt8(ascii: "m") {
+                if let (start, end) = matchURL(b, n, at: i), start >= textStart {
+                    if textStart < start { out.append(.text(sub(textStart, start))) }
+                    let url = sub(start, end)
+                    out.append(.url(url, mid: midInURL(url)))
                     i = end
                     textStart = end
                     continue
                 }
             }
-            i = line.index(after: i)
+            i += 1
         }
-        if textStart < line.endIndex { out.append(.text(line[textStart...])) }
+        if textStart < n { out.append(.text(sub(textStart, n))) }
         return out
     }
 
-    /// At a `:` of `scheme://`, or at the `m` of a bare `mid.gmane.org/`.
-    private static func matchURL(_ line: Substring, at i: Substring.Index) -> (Substring.Index, Substring.Index, String?)? {
-        var start: Substring.Index
-        if line[i] == "m" {
-            guard line[i...].hasPrefix("mid.gmane.org/") else { return nil }
-            if i > line.startIndex {
-                let p = line[line.index(before: i)]
-                if p.isLetter || p.isNumber || p == "/" || p == "." { return nil }
+    private static let gmane = Array("mid.gmane.org/".utf8)
+
+    @inline(__always) private static func isASCIILetter(_ x: UInt8) -> Bool { (x | 0x20) >= 0x61 && (x | 0x20) <= 0x7A }
+
+    /// At a `:` of `scheme://`, or at the `m` of a bare `mid.gmane.org/`: the URL's byte range.
+    private static func matchURL(_ b: some RandomAccessCollection<UInt8>, _ n: Int, at i: Int) -> (Int, Int)? {
+        let base = b.startIndex
+        @inline(__always) func at(_ k: Int) -> UInt8 { b[b.index(base, offsetBy: k)] }
+        var start: Int
+        let bare = at(i) == UInt8(ascii: "m")
+        if bare {
+            guard i + gmane.count <= n, (0..<gmane.count).allSatisfy({ at(i + $0) == gmane[$0] }) else { return nil }
+            if i > 0 {
+                // not inside a word or a path (a non-ASCII byte counts as a letter)
+                let p = at(i - 1)
+                if p >= 0x80 || isASCIILetter(p) || (p >= 0x30 && p <= 0x39) || p == UInt8(ascii: "/") || p == UInt8(ascii: ".") {
+                    return nil
+                }
             }
             start = i
         } else {
-            guard line[i...].hasPrefix("://") else { return nil }
+            guard i + 2 < n, at(i + 1) == UInt8(ascii: "/"), at(i + 2) == UInt8(ascii: "/") else { return nil }
             start = i
-            while start > line.startIndex {
-                let p = line[line.index(before: start)]
-                guard p.isASCII, p.isLetter else { break }
-                start = line.index(before: start)
-            }
-            guard schemes.contains(line[start..<i].lowercased()[...]) else { return nil }
+            while start > 0 && isASCIILetter(at(start - 1)) { start -= 1 }
+            guard start < i else { return nil }
+            let scheme = String(decoding: (start..<i).map { at($0) | 0x20 }, as: UTF8.self)
+            guard schemes.contains(Substring(scheme)) else { return nil }
         }
         var end = start
-        while end < line.endIndex {
-            let c = line[end]
-            if c == " " || c == "\t" || c == "<" || c == ">" || c == "\"" || c == "\u{A0}" || (c.isASCII && c.asciiValue! < 0x20) { break }
-            end = line.index(after: end)
+        while end < n {
+            let c = at(end)
+            if c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "<") || c == UInt8(ascii: ">")
+                || c == UInt8(ascii: "\"") || c < 0x20 || (c == 0xC2 && end + 1 < n && at(end + 1) == 0xA0)
+            {
+                break
+            }
+            end += 1
         }
         // trailing punctuation is not part of the URL; unbalanced closing brackets neither
         while end > start {
-            let l = line[line.index(before: end)]
-            if ".,;:!?'".contains(l) {
-                end = line.index(before: end)
-            } else if l == ")" || l == "]" {
-                let open: Character = l == ")" ? "(" : "["
-                let s = line[start..<end]
-                if s.filter({ $0 == open }).count < s.filter({ $0 == l }).count { end = line.index(before: end) } else { break }
+            let l = at(end - 1)
+            if l == UInt8(ascii: ".") || l == UInt8(ascii: ",") || l == UInt8(ascii: ";") || l == UInt8(ascii: ":")
+                || l == UInt8(ascii: "!") || l == UInt8(ascii: "?") || l == UInt8(ascii: "'")
+            {
+                end -= 1
+            } else if l == UInt8(ascii: ")") || l == UInt8(ascii: "]") {
+                let open = l == UInt8(ascii: ")") ? UInt8(ascii: "(") : UInt8(ascii: "[")
+                var opens = 0
+                var closes = 0
+                for k in start..<end {
+                    let x = at(k)
+                    if x == open { opens += 1 } else if x == l { closes += 1 }
+                }
+                if opens < closes { end -= 1 } else { break }
             } else {
                 break
             }
         }
-        let url = line[start..<end]
-        guard url.count > (line[i] == "m" ? 14 : 3 + (line.distance(from: start, to: i))) else { return nil }
-        return (start, end, midInURL(url))
+        guard end - start > (bare ? 14 : 3 + (i - start)) else { return nil }
+        return (start, end)
     }
 
     /// The Message-ID a URL names, if it looks like an archive link.

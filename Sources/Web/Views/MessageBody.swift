@@ -15,7 +15,12 @@ struct MessageBody {
         var out: [String] = []
         for p in m.parts where isText(p) {
             guard let t = p.text else { continue }
-            for line in t.split(separator: "\n", omittingEmptySubsequences: false) { Linkify.candidates(line, into: &out) }
+            var rest = Substring(t)
+            while !rest.isEmpty {
+                let nl = rest.utf8.firstIndex(of: UInt8(ascii: "\n")) ?? rest.endIndex
+                Linkify.candidates(rest[..<nl], into: &out)
+                rest = nl == rest.endIndex ? "" : rest[rest.utf8.index(after: nl)...]
+            }
         }
         return out
     }
