@@ -48,6 +48,10 @@ public final class ArchiveIndex: Sendable {
 
     // MARK: reads
 
+    /// Whether the index has its table of words as written (`Schema.createExact`); one made by
+    /// an older version lacks it until `SearchUpgrade` has run, and is searched stemmed only.
+    public var hasExactSearch: Bool { (try? pool.read { try Schema.hasExact($0) }) ?? false }
+
     public func read<T>(_ body: (Database) throws -> T) throws -> T { try pool.read(body) }
 
     /// Every message stored under `mid`, in article-number order.

@@ -180,7 +180,7 @@ public final class Importer {
                         DELETE FROM over; DELETE FROM msgid; DELETE FROM ghost; DELETE FROM subject; DELETE FROM epoch;
                         DELETE FROM patchid; DELETE FROM rejected WHERE epoch IS NOT NULL;
                         DELETE FROM meta WHERE key IN ('num_highwater', 'tid_highwater');
-                        INSERT INTO fts(fts) VALUES ('delete-all');
+                        INSERT INTO fts(fts) VALUES ('delete-all'); INSERT INTO fts_exact(fts_exact) VALUES ('delete-all');
                         """)
             }
             return try catchUpLocked()

@@ -18,6 +18,8 @@ public final class Inbox: Sendable {
         repository = InboxRepository(dir: config.dir)
         index = try ArchiveIndex(path: ArchiveIndex.path(forInbox: config.dir), readOnly: readOnly)
         blobs = BlobReaderPool(gitDir: repository.allGit)
+        // an index from an older version is brought up to date before anything is written
+        if !readOnly { try SearchUpgrade.run(self) }
     }
 
     /// Creates the directory layout and config entry (`tidings init`).

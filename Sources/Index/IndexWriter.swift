@@ -169,8 +169,12 @@ final class IndexWriter {
         doc.m = ids.joined(separator: " ")
         var args: [DatabaseValueConvertible] = [num]
         args += doc.values
-        try db.cachedStatement(sql: "INSERT INTO fts(rowid, \(SearchDocument.columns)) VALUES (?\(String(repeating: ", ?", count: 16)))")
+        for table in SearchDocument.tables {
+            try db.cachedStatement(
+                sql: "INSERT INTO \(table)(rowid, \(SearchDocument.columns)) VALUES (?\(String(repeating: ", ?", count: 16)))"
+            )
             .execute(arguments: StatementArguments(args))
+        }
         // search: patch ids
         let pidStatement = try db.cachedStatement(sql: "INSERT OR IGNORE INTO patchid(pid, num) VALUES (?, ?)")
         for pid in doc.patchIDs { try pidStatement.execute(arguments: [pid, num]) }
@@ -188,9 +192,11 @@ final class IndexWriter {
         doc.m = ids.joined(separator: " ")
         var args: [DatabaseValueConvertible] = ["delete", num]
         args += doc.values
-        try db.execute(
-            sql: "INSERT INTO fts(fts, rowid, \(SearchDocument.columns)) VALUES (?, ?\(String(repeating: ", ?", count: 16)))",
-            arguments: StatementArguments(args))
+        for table in SearchDocument.tables {
+            try db.execute(
+                sql: "INSERT INTO \(table)(\(table), rowid, \(SearchDocument.columns)) VALUES (?, ?\(String(repeating: ", ?", count: 16)))",
+                arguments: StatementArguments(args))
+        }
         try db.execute(sql: "DELETE FROM over WHERE num=?", arguments: [num])
         try db.execute(sql: "DELETE FROM msgid WHERE num=?", arguments: [num])
         // search: patch ids

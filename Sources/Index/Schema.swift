@@ -4,9 +4,13 @@ import GRDB
 /// from the git epochs.
 enum Schema {
     /// 2: `rejected` says which epoch, commit and object (added in place to version 1 indexes).
-    static let version = 2
+    /// 3: `fts_exact`, the words as written beside the stemmed `fts` (filled from git by
+    /// `SearchUpgrade`; an index without it stays marked 2 until then).
+    static let version = 3
 
     static func create(_ db: Database) throws {
+        let existing = try db.tableExists("over")
+        let existing = try db.tableExists("over")
         try db.execute(
             sql: """
                 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -58,11 +62,17 @@ enum Schema {
                 CREATE TABLE IF NOT EXISTS patchid(pid TEXT NOT NULL, num INTEGER NOT NULL, PRIMARY KEY(pid, num)) WITHOUT ROWID;
                 """)
         try migrate(db)
+        if !existing { try createExact(db) }
+        try mark(db, try hasExact(db) ? version : 2)
+    }
+
+    /// Records that the index is at `v` (never lowers the number).
+    static func mark(_ db: Database, _ v: Int) throws {
         try db.execute(
             sql: """
                 INSERT INTO meta(key, value) VALUES ('schema', ?1)
                 ON CONFLICT(key) DO UPDATE SET value=?1 WHERE CAST(value AS INTEGER) < ?1
-                """, arguments: [version])
+                """, arguments: [v])
     }
 
     /// Brings an index written by an older version up to this one, in place.
@@ -71,5 +81,23 @@ enum Schema {
         for (name, type) in [("epoch", "INTEGER"), ("commit_oid", "TEXT"), ("object", "TEXT")] where !columns.contains(name) {
             try db.execute(sql: "ALTER TABLE rejected ADD COLUMN \(name) \(type)")
         }
+    }
+
+    /// Full text as written (schema 3): the same columns as `fts`, not stemmed, `_` part of a
+    /// word (`virtio_balloon` is one term here, two in `fts`). Phrases, identifiers and
+    /// wildcards are matched here, plain words in `fts`.
+    static func createExact(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE VIRTUAL TABLE IF NOT EXISTS fts_exact USING fts5(
+                    \(SearchDocument.columns),
+                    content='', tokenize="unicode61 remove_diacritics 2 tokenchars '_'"
+                );
+                """)
+    }
+
+    /// Whether the index has `fts_exact` (schema 3 or later).
+    static func hasExact(_ db: Database) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM sqlite_master WHERE type='table' AND name='fts_exact'")) ?? false
     }
 }

@@ -64,4 +64,6 @@ struct SearchDocument: Sendable {
 
     var values: [String] { [m, s, f, t, c, l, nq, q, n, dfn, dfa, dfb, dfctx, dfhh, dfpre, dfpost] }
     static let columns = "m, s, f, t, c, l, nq, q, n, dfn, dfa, dfb, dfctx, dfhh, dfpre, dfpost"
+    /// The full-text tables every document goes into: stemmed, and as written (`Schema`).
+    static let tables = ["fts", "fts_exact"]
 }

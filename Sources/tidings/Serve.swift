@@ -50,6 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let search = SearchGate.Limits(
             threads: searchThreads, admitted: searchQueue, timeout: .milliseconds(Int(searchTimeout * 1000)))
+        upgradeIndexes()
         let inboxes = try config.piConfig.inboxes().map { try Inbox(config: $0, readOnly: true) }
         let site = Site(inboxes: inboxes, threads: threads, cacheBytes: cacheMb << 20, search: search)
         if site.inboxes.isEmpty { printError("no inboxes in \(config.piConfig.path); serving an empty list") }
@@ -79,6 +80,21 @@ struct ServeCommand: AsyncParsableCommand {
     static func address(_ s: String, _ flag: String) throws -> (host: String, port: Int) {
         guard let a = LineServer.parseAddress(s) else { throw ValidationError("\(flag) takes HOST:PORT") }
         return a
+    }
+
+    /// Indexes made by an older version are upgraded in place (from git, with progress) before
+    /// they are served; one that cannot be written is served as it is, with a warning.
+    func upgradeIndexes() {
+        for c in (try? config.piConfig.inboxes()) ?? [] {
+            guard let ib = try? Inbox(config: c, readOnly: true), (try? SearchUpgrade.needed(ib.index)) == true else { continue }
+            do {
+                _ = try Inbox(config: c)
+            } catch {
+                printError(
+                    "\(c.name): the index predates exact phrases and cannot be upgraded (\(error)); phrases match stemmed words until `tidings index \(c.name)` upgrades it"
+                )
+            }
+        }
     }
 
     /// GLib 2.74's slice allocator takes a global bit lock per object; with GMime parses on

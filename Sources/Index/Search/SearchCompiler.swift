@@ -1,25 +1,44 @@
 import GRDB
 
 /// Compiles a `SearchQuery` to SQL over the index: full-text parts become one FTS5 MATCH
-/// expression where possible (every user word is an FTS5 string, `"` doubled, so no user text
-/// is ever read as FTS5 syntax), Message-IDs and patch ids use their tables, dates the `over`
-/// columns. Every value is a bound parameter.
+/// expression per full-text table where possible (every user word is an FTS5 string, `"`
+/// doubled, so no user text is ever read as FTS5 syntax), Message-IDs and patch ids use their
+/// tables, dates the `over` columns. Every value is a bound parameter.
+///
+/// Two full-text tables hold the same columns: `fts` stemmed (porter; `_` splits words) for
+/// plain words, `fts_exact` as written (`_` joins words) for phrases, identifiers and
+/// wildcards. An index without `fts_exact` (made by an older version, not upgraded yet) is
+/// searched in `fts` alone, as before (`exact: false`).
 struct SearchCompiler {
+    /// Whether the index has `fts_exact`.
+    var exact = true
     /// SQL text with its parameters, in order.
     struct Fragment {
         var sql: String
         var arguments: [DatabaseValue] = []
     }
 
-    /// A conjunction: FTS5 expression AND `over.num IN (set)`s AND conditions on `over`.
+    /// A conjunction: FTS5 expressions (stemmed `match`, exact `exactMatch`) AND
+    /// `over.num IN (set)`s AND conditions on `over`.
     struct Plan {
         var match: String?
+        var exactMatch: String?
         var sets: [Fragment] = []
         var conditions: [Fragment] = []
         var isNothing = false
 
         static let nothing = Plan(isNothing: true)
-        var isPureMatch: Bool { match != nil && sets.isEmpty && conditions.isEmpty && !isNothing }
+        private var bare: Bool { sets.isEmpty && conditions.isEmpty && !isNothing }
+        /// Only a stemmed FTS5 expression.
+        var isPureMatch: Bool { match != nil && exactMatch == nil && bare }
+        /// Only an exact FTS5 expression.
+        var isPureExact: Bool { exactMatch != nil && match == nil && bare }
+        /// The table and expression of a plan that is one FTS5 expression.
+        var pure: (table: String, match: String)? {
+            if isPureMatch { return ("fts", match!) }
+            if isPureExact { return ("fts_exact", exactMatch!) }
+            return nil
+        }
     }
 
     static func quote(_ text: String) -> String {
@@ -30,14 +49,15 @@ struct SearchCompiler {
         columns.count == 1 ? columns[0] : "{" + columns.joined(separator: " ") + "}"
     }
 
-    static func compile(_ node: SearchQuery.Node) -> Plan {
+    func compile(_ node: SearchQuery.Node) -> Plan {
         switch node {
         case .nothing:
             return .nothing
-        case .text(let columns, let text, let wildcard):
-            return Plan(match: columnFilter(columns) + " : " + quote(text) + (wildcard ? " *" : ""))
+        case .text(let columns, let text, let wildcard, let isExact):
+            let m = Self.columnFilter(columns) + " : " + Self.quote(text) + (wildcard ? " *" : "")
+            return isExact && exact ? Plan(exactMatch: m) : Plan(match: m)
         case .blob(let columns, let hex):
-            return Plan(match: columnFilter(columns) + " : " + quote(hex) + " *")
+            return Plan(match: Self.columnFilter(columns) + " : " + Self.quote(hex) + " *")
         case .messageID(let id, let wildcard):
             if wildcard {
                 return Plan(sets: [
@@ -61,28 +81,33 @@ struct SearchCompiler {
         case .and(let include, let exclude):
             var p = Plan()
             var matches: [String] = []
+            var exacts: [String] = []
             for n in include {
                 let c = compile(n)
                 if c.isNothing { return .nothing }
                 if let m = c.match { matches.append(m) }
+                if let m = c.exactMatch { exacts.append(m) }
                 p.sets += c.sets
                 p.conditions += c.conditions
             }
-            if !matches.isEmpty { p.match = matches.count == 1 ? matches[0] : matches.map { "(\($0))" }.joined(separator: " AND ") }
+            p.match = Self.all(matches)
+            p.exactMatch = Self.all(exacts)
             var notMatches: [String] = []
+            var notExacts: [String] = []
             for n in exclude {
                 let c = compile(n)
                 if c.isNothing { continue }
                 if c.isPureMatch && p.match != nil {
                     notMatches.append(c.match!)
+                } else if c.isPureExact && p.exactMatch != nil {
+                    notExacts.append(c.exactMatch!)
                 } else {
-                    let s = set(c)
+                    let s = Self.set(c)
                     p.conditions.append(Fragment(sql: "over.num NOT IN (\(s.sql))", arguments: s.arguments))
                 }
             }
-            if !notMatches.isEmpty {
-                p.match = "(\(p.match!)) NOT (" + notMatches.map { "(\($0))" }.joined(separator: " OR ") + ")"
-            }
+            p.match = p.match.map { Self.excluding($0, notMatches) }
+            p.exactMatch = p.exactMatch.map { Self.excluding($0, notExacts) }
             return p
         case .or(let children):
             // b4's long ORs of patchid: (and Message-IDs) become one IN list
@@ -98,26 +123,39 @@ struct SearchCompiler {
                     if !c.isNothing { plans.append(c) }
                 }
             }
-            if !pids.isEmpty { plans.append(Plan(sets: [inList("SELECT num FROM patchid WHERE pid", pids)])) }
-            if !mids.isEmpty { plans.append(Plan(sets: [inList("SELECT num FROM msgid WHERE mid", mids)])) }
+            if !pids.isEmpty { plans.append(Plan(sets: [Self.inList("SELECT num FROM patchid WHERE pid", pids)])) }
+            if !mids.isEmpty { plans.append(Plan(sets: [Self.inList("SELECT num FROM msgid WHERE mid", mids)])) }
             if plans.isEmpty { return .nothing }
             if plans.count == 1 { return plans[0] }
             if plans.allSatisfy(\.isPureMatch) {
                 return Plan(match: plans.map { "(\($0.match!))" }.joined(separator: " OR "))
             }
+            if plans.allSatisfy(\.isPureExact) {
+                return Plan(exactMatch: plans.map { "(\($0.exactMatch!))" }.joined(separator: " OR "))
+            }
             if plans.allSatisfy({ $0.conditions.isEmpty }) {
-                let sets = plans.map(set)
+                let sets = plans.map(Self.set)
                 return Plan(sets: [
                     Fragment(sql: sets.map(\.sql).joined(separator: " UNION "), arguments: sets.flatMap(\.arguments))
                 ])
             }
-            let conditions = plans.map(condition)
+            let conditions = plans.map(Self.condition)
             return Plan(conditions: [
                 Fragment(
                     sql: "(" + conditions.map { "(\($0.sql))" }.joined(separator: " OR ") + ")",
                     arguments: conditions.flatMap(\.arguments))
             ])
         }
+    }
+
+    /// Expressions that must all match, as one.
+    static func all(_ ms: [String]) -> String? {
+        ms.isEmpty ? nil : ms.count == 1 ? ms[0] : ms.map { "(\($0))" }.joined(separator: " AND ")
+    }
+
+    /// `m` without any of `not`.
+    static func excluding(_ m: String, _ not: [String]) -> String {
+        not.isEmpty ? m : "(\(m)) NOT (" + not.map { "(\($0))" }.joined(separator: " OR ") + ")"
     }
 
     static func inList(_ head: String, _ values: [String]) -> Fragment {
@@ -128,8 +166,8 @@ struct SearchCompiler {
 
     /// The plan as a subquery of article numbers.
     static func set(_ p: Plan) -> Fragment {
-        if p.isPureMatch { return Fragment(sql: "SELECT rowid FROM fts WHERE fts MATCH ?", arguments: [p.match!.databaseValue]) }
-        if p.match == nil && p.conditions.isEmpty && p.sets.count == 1 { return p.sets[0] }
+        if let (t, m) = p.pure { return Fragment(sql: "SELECT rowid FROM \(t) WHERE \(t) MATCH ?", arguments: [m.databaseValue]) }
+        if p.match == nil && p.exactMatch == nil && p.conditions.isEmpty && p.sets.count == 1 { return p.sets[0] }
         let c = condition(p)
         return Fragment(sql: "SELECT over.num FROM over WHERE " + c.sql, arguments: c.arguments)
     }
@@ -140,19 +178,36 @@ struct SearchCompiler {
         if let m = p.match {
             parts.append(Fragment(sql: "over.num IN (SELECT rowid FROM fts WHERE fts MATCH ?)", arguments: [m.databaseValue]))
         }
+        if let m = p.exactMatch {
+            parts.append(
+                Fragment(sql: "over.num IN (SELECT rowid FROM fts_exact WHERE fts_exact MATCH ?)", arguments: [m.databaseValue]))
+        }
         for s in p.sets { parts.append(Fragment(sql: "over.num IN (\(s.sql))", arguments: s.arguments)) }
         parts += p.conditions
         if parts.isEmpty { return Fragment(sql: "1") }
         return Fragment(sql: parts.map { "(\($0.sql))" }.joined(separator: " AND "), arguments: parts.flatMap(\.arguments))
     }
 
-    /// `FROM … WHERE …` for the whole query; `usesFTS`: the `fts` table is joined (for rank).
-    static func source(_ p: Plan, thread tid: Int64?) -> (sql: String, arguments: [DatabaseValue], usesFTS: Bool) {
+    /// `FROM … WHERE …` for the whole query; `rankTable`: the full-text table joined (its
+    /// `rank` orders by relevance), nil without words.
+    static func source(_ p: Plan, thread tid: Int64?) -> (sql: String, arguments: [DatabaseValue], rankTable: String?) {
         var conditions: [Fragment] = []
         var from = "over"
+        var rankTable: String?
         if let m = p.match {
             from = "fts JOIN over ON over.num = fts.rowid"
+            rankTable = "fts"
             conditions.append(Fragment(sql: "fts MATCH ?", arguments: [m.databaseValue]))
+        }
+        if let m = p.exactMatch {
+            if rankTable == nil {
+                from = "fts_exact JOIN over ON over.num = fts_exact.rowid"
+                rankTable = "fts_exact"
+                conditions.append(Fragment(sql: "fts_exact MATCH ?", arguments: [m.databaseValue]))
+            } else {
+                conditions.append(
+                    Fragment(sql: "over.num IN (SELECT rowid FROM fts_exact WHERE fts_exact MATCH ?)", arguments: [m.databaseValue]))
+            }
         }
         for s in p.sets { conditions.append(Fragment(sql: "over.num IN (\(s.sql))", arguments: s.arguments)) }
         conditions += p.conditions
@@ -160,7 +215,7 @@ struct SearchCompiler {
         if conditions.isEmpty { conditions.append(Fragment(sql: "1")) }
         return (
             "FROM \(from) WHERE " + conditions.map { "(\($0.sql))" }.joined(separator: " AND "),
-            conditions.flatMap(\.arguments), p.match != nil
+            conditions.flatMap(\.arguments), rankTable
         )
     }
 }

@@ -5,13 +5,17 @@
 /// Xapian), `+word`, `-word`, parentheses, `word*` prefix wildcards; words next to each other
 /// must all match. Implicit AND binds tightest, then `AND`/`NOT`, then `OR`. A prefix applies to
 /// the word or phrase after it, or to a parenthesised group: `s:(foo bar)`. An unknown prefix
-/// `foo:bar` is a plain phrase, as in public-inbox. Matching is case-insensitive and stemmed
-/// (SQLite FTS5's porter tokenizer: `running` finds `run`, also inside phrases).
+/// `foo:bar` is a plain phrase, as in public-inbox. Matching is case-insensitive; a plain word
+/// is stemmed (`running` finds `run`), while phrases, words joined by punctuation
+/// (`virtio-balloon`, `x86/boot`), identifiers (`virtio_balloon`, one term) and wildcards match
+/// the words as written, as Xapian's parser treats them in public-inbox. An identifier also
+/// matches by its parts: `balloon` finds `virtio_balloon`.
 public struct SearchQuery: Sendable, Equatable {
     /// The query tree.
     public indirect enum Node: Sendable, Equatable {
-        /// Words (a phrase when several) in full-text columns; `wildcard`: the last word is a prefix.
-        case text(columns: [String], text: String, wildcard: Bool)
+        /// Words (a phrase when several) in full-text columns; `wildcard`: the last word is a
+        /// prefix; `exact`: the words as written (no stemming, `_` joins a word), else stemmed.
+        case text(columns: [String], text: String, wildcard: Bool, exact: Bool = false)
         /// An exact Message-ID (`m:`), or every id starting with it when `wildcard`.
         case messageID(String, wildcard: Bool)
         /// `git patch-id --stable` output (`patchid:`).
@@ -40,7 +44,7 @@ public struct SearchQuery: Sendable, Equatable {
         var out: [String] = []
         func walk(_ n: Node) {
             switch n {
-            case .text(_, let t, _): if !out.contains(t) { out.append(t) }
+            case .text(_, let t, _, _): if !out.contains(t) { out.append(t) }
             case .and(let inc, _): inc.forEach(walk)
             case .or(let c): c.forEach(walk)
             default: break
@@ -415,7 +419,9 @@ struct QueryParser {
                 throw ParseError("'\(text)*': a wildcard needs at least 3 letters or digits before the '*'")
             }
         }
-        return .text(columns: columns, text: text, wildcard: wildcard && !phrase)
+        // one plain word is stemmed; anything else is matched as written
+        let plain = text.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || $0.properties.numericType != nil }
+        return .text(columns: columns, text: text, wildcard: wildcard && !phrase, exact: phrase || wildcard || !plain)
     }
 
     static func isHex(_ c: UInt8) -> Bool { (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) }

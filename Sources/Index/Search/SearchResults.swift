@@ -34,10 +34,11 @@ extension ArchiveIndex {
         _ query: SearchQuery, offset: Int = 0, limit: Int = 50, order: SearchOrder = .date, collapseThreads: Bool = false,
         thread: Int64? = nil
     ) throws -> SearchResults {
-        let plan = SearchCompiler.compile(query.root)
+        let plan = SearchCompiler(exact: hasExactSearch).compile(query.root)
         if plan.isNothing { return SearchResults(total: 0, offset: offset, rows: []) }
         let src = SearchCompiler.source(plan, thread: thread)
-        let byRank = order == .relevance && src.usesFTS
+        let rank = (src.rankTable ?? "fts") + ".rank"
+        let byRank = order == .relevance && src.rankTable != nil
         let args = src.arguments
         let page = [limit.databaseValue, offset.databaseValue]
         let deadline = SearchLimits.deadline
@@ -47,8 +48,8 @@ extension ArchiveIndex {
                 // (words alone: FTS5 counts by itself, without a lookup in `over` per hit; the two
                 // tables change in the same transactions)
                 let total: Int
-                if plan.isPureMatch && !collapseThreads && thread == nil, let m = plan.match {
-                    total = try Int.fetchOne(db, sql: "SELECT count(*) FROM fts WHERE fts MATCH ?", arguments: [m]) ?? 0
+                if !collapseThreads && thread == nil, let (t, m) = plan.pure {
+                    total = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(t) WHERE \(t) MATCH ?", arguments: [m]) ?? 0
                 } else {
                     let countSQL = collapseThreads ? "SELECT count(DISTINCT over.tid) \(src.sql)" : "SELECT count(*) \(src.sql)"
                     total = try Int.fetchOne(db, sql: countSQL, arguments: StatementArguments(args)) ?? 0
@@ -59,7 +60,7 @@ extension ArchiveIndex {
                 var nums: [Int64]
                 var rankOf: [Int64: Double] = [:]
                 if collapseThreads {
-                    let pick = byRank ? "min(fts.rank) AS pick" : "max(over.ts) AS pick"
+                    let pick = byRank ? "min(\(rank)) AS pick" : "max(over.ts) AS pick"
                     nums = try Int64.fetchAll(
                         db,
                         sql:
@@ -68,7 +69,7 @@ extension ArchiveIndex {
                 } else if byRank {
                     nums = []
                     for row in try Row.fetchAll(
-                        db, sql: "SELECT over.num, fts.rank \(src.sql) ORDER BY fts.rank, over.ts DESC, over.num DESC LIMIT ? OFFSET ?",
+                        db, sql: "SELECT over.num, \(rank) \(src.sql) ORDER BY \(rank), over.ts DESC, over.num DESC LIMIT ? OFFSET ?",
                         arguments: StatementArguments(args + page))
                     {
                         let num: Int64 = row[0]
@@ -112,7 +113,7 @@ extension ArchiveIndex {
     public func searchArticles(_ query: SearchQuery, expandThreads: Bool = false, thread: Int64? = nil, limit: Int = 100_000)
         throws -> [Int64]
     {
-        let plan = SearchCompiler.compile(query.root)
+        let plan = SearchCompiler(exact: hasExactSearch).compile(query.root)
         if plan.isNothing { return [] }
         let src = SearchCompiler.source(plan, thread: thread)
         let sql =

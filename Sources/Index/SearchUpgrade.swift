@@ -1,0 +1,79 @@
+import Foundation
+import GRDB
+import Mail
+import Store
+
+/// Brings an index made by an older version up to the current schema in place, from git:
+/// schema 1 had no `fts_exact` (words as written), so phrases were matched stemmed. The
+/// table is created and filled from every stored message in one transaction (an interrupted
+/// upgrade leaves the index as it was, and runs again next time); article numbers, threads and
+/// everything else stay as they are. Runs when an inbox is opened for writing, and before
+/// `serve` opens it to read.
+public enum SearchUpgrade {
+    /// Whether the inbox's index needs the upgrade (an index not made yet does not).
+    public static func needed(_ index: ArchiveIndex) throws -> Bool {
+        try index.read { db in try db.tableExists("over") && !Schema.hasExact(db) }
+    }
+
+    /// Upgrades `inbox`'s index if needed, with progress on stderr (a TTY) and a summary line.
+    /// Returns the number of messages indexed again, nil if nothing was to do.
+    @discardableResult
+    public static func run(_ inbox: Inbox) throws -> Int? {
+        guard try needed(inbox.index) else { return nil }
+        return try inbox.withWriteLock {
+            guard try needed(inbox.index) else { return nil }
+            let rows = try inbox.index.read { db in
+                try Row.fetchAll(
+                    db, sql: "SELECT num, blob, (SELECT group_concat(mid, ' ') FROM msgid WHERE msgid.num = over.num) FROM over"
+                )
+                .map { (num: $0[0] as Int64, blob: $0[1] as String, mids: ($0[2] as String?) ?? "") }
+            }
+            let progress = Progress(label: "upgrade \(inbox.name): exact phrases", total: rows.count)
+            let insert = "INSERT INTO fts_exact(rowid, \(SearchDocument.columns)) VALUES (?\(String(repeating: ", ?", count: 16)))"
+            var done = 0
+            var unreadable = 0
+            try inbox.index.writeBatches { db in
+                try db.inTransaction {
+                    try Schema.createExact(db)
+                    let st = try db.makeStatement(sql: insert)
+                    for start in stride(from: 0, to: rows.count, by: 256) {
+                        let batch = Array(rows[start..<min(start + 256, rows.count)])
+                        for (row, doc) in zip(batch, documents(batch, inbox: inbox)) {
+                            guard var doc else {
+                                unreadable += 1
+                                continue
+                            }
+                            doc.m = row.mids
+                            var args: [DatabaseValueConvertible] = [row.num]
+                            args += doc.values
+                            try st.execute(arguments: StatementArguments(args))
+                        }
+                        done += batch.count
+                        progress.update(done)
+                    }
+                    try Schema.mark(db, Schema.version)
+                    return .commit
+                }
+            }
+            progress.finish()
+            let missing = unreadable > 0 ? " (\(unreadable) not readable from git: not searchable by phrase)" : ""
+            FileHandle.standardError.write(
+                Data(
+                    "upgrade \(inbox.name): \(done - unreadable) messages indexed as written\(missing) in \(String(format: "%.1f", progress.elapsed))s\n"
+                        .utf8))
+            return done - unreadable
+        }
+    }
+
+    /// The search documents of a batch, parsed on every core (nil: the blob could not be read).
+    static func documents(_ batch: [(num: Int64, blob: String, mids: String)], inbox: Inbox) -> [SearchDocument?] {
+        let slots = UnsafeMutableBufferPointer<SearchDocument?>.allocate(capacity: batch.count)
+        slots.initialize(repeating: nil)
+        defer { slots.deallocate() }
+        nonisolated(unsafe) let out = slots
+        DispatchQueue.concurrentPerform(iterations: batch.count) { i in
+            if let raw = try? inbox.raw(blob: batch[i].blob) { out[i] = SearchDocument(Message.parse(raw)) }
+        }
+        return Array(slots)
+    }
+}
