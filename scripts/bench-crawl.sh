@@ -123,8 +123,13 @@ echo "Tidings cache off: serve --cache-mb 0; cache on: serve (default --cache-mb
 echo "$HITS"
 echo
 bench_table_print
+own_mb() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null; }
 echo
 echo "memory walk ($MEM_DURATION per server):$MEM_NOTE"
+for pair in "cache off:$TD_NC_PID" "cache on:$TD_PID"; do
+	p=${pair#*:}
+	echo "tidings ${pair%%:*}: the server process $(own_mb "$p") MB, its git cat-file helpers $(awk -v a="$(rss_mb "$p")" -v b="$(own_mb "$p")" 'BEGIN { printf "%.1f", a - b }') MB ($(pgrep -c -P "$p" || echo 0) processes)"
+done
 bench_table_reset
 bench_table_row "RSS MB after" "tidings cache off" "tidings cache on" "public-inbox-httpd"
 for r in "${RSS_ROWS[@]}"; do

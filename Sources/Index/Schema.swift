@@ -10,7 +10,6 @@ enum Schema {
 
     static func create(_ db: Database) throws {
         let existing = try db.tableExists("over")
-        let existing = try db.tableExists("over")
         try db.execute(
             sql: """
                 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;

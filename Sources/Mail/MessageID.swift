@@ -81,15 +81,20 @@ public enum MessageID {
     }
 
     /// Characters kept as they are in a URL path segment; everything else is %XX.
-    static let urlSafe: Set<UInt8> = Set(
-        Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@".utf8))
+    static let urlSafe: [Bool] = {
+        var t = [Bool](repeating: false, count: 256)
+        for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@".utf8 { t[Int(b)] = true }
+        return t
+    }()
+    private static let hexDigits = Array("0123456789ABCDEF".utf8)
 
     /// A Message-ID as it appears in a URL (public-inbox's mid_escape).
     public static func urlEscape(_ id: String) -> String {
-        let hex = Array("0123456789ABCDEF".utf8)
+        let hex = hexDigits
         var out = [UInt8]()
+        out.reserveCapacity(id.utf8.count + 8)
         for b in id.utf8 {
-            if urlSafe.contains(b) {
+            if urlSafe[Int(b)] {
                 out.append(b)
             } else {
                 out += [UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 15)]]

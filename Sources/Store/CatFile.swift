@@ -57,9 +57,10 @@ public final class CatFile: @unchecked Sendable {
     }
 }
 
-/// A few `CatFile` readers shared by concurrent callers: at most `maxProcesses` run (each
-/// `git cat-file` maps the packs and keeps a delta cache, tens of MB of RSS); a caller waits
-/// for a free one rather than starting more. A read takes ~0.1 ms, a page several.
+/// A few `CatFile` readers shared by concurrent callers. Each `git cat-file` maps the packs and
+/// keeps a delta cache (tens of MB of RSS), so at most `maxProcesses` are kept: a caller finding
+/// none free waits a little for one (a read takes ~0.1 ms, a page several) and only then starts
+/// another, which is closed after its read when enough are kept.
 public final class BlobReaderPool: @unchecked Sendable {
     private let gitDir: String
     private var idle: [CatFile] = []
@@ -82,7 +83,16 @@ public final class BlobReaderPool: @unchecked Sendable {
 
     public func read(_ oid: String) throws -> [UInt8] {
         pthread_mutex_lock(&m)
-        while idle.isEmpty && live >= maxProcesses { pthread_cond_wait(&freed, &m) }
+        if idle.isEmpty && live >= maxProcesses {
+            var until = timespec()
+            clock_gettime(CLOCK_REALTIME, &until)
+            until.tv_nsec += 50_000_000
+            if until.tv_nsec >= 1_000_000_000 {
+                until.tv_sec += 1
+                until.tv_nsec -= 1_000_000_000
+            }
+            while idle.isEmpty && pthread_cond_timedwait(&freed, &m, &until) == 0 {}
+        }
         var reader = idle.popLast()
         if reader == nil { live += 1 }
         pthread_mutex_unlock(&m)
@@ -90,7 +100,11 @@ public final class BlobReaderPool: @unchecked Sendable {
             if reader == nil { reader = try CatFile(gitDir: gitDir) }
             let bytes = try reader!.read(oid)
             pthread_mutex_lock(&m)
-            idle.append(reader!)
+            if idle.count < maxProcesses {
+                idle.append(reader!)
+            } else {
+                live -= 1
+            }
             pthread_cond_signal(&freed)
             pthread_mutex_unlock(&m)
             return bytes

@@ -227,7 +227,7 @@ func tempDir(_ tag: String) throws -> String {
             ["python3", "-c", script, base + "new.atom", base + Self.smallRoot + "/t.atom", base + "?q=s:virtio-balloon&x=A"])
         #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
         #expect(r.stdout.contains("t.atom False 5 200"))
-        #expect(r.stdout.contains("x=A False 4 200"))
+        #expect(r.stdout.contains("x=A False 3 200"))
     }
 
     @Test func leiQueryWritesTheSameMessagesAsTheHTMLResults() async throws {

@@ -28,7 +28,7 @@ public enum SearchLimits {
         var wildcards = 0
         func walk(_ n: SearchQuery.Node) {
             switch n {
-            case .text(_, _, let wildcard):
+            case .text(_, _, let wildcard, _):
                 terms += 1
                 if wildcard { wildcards += 1 }
             case .blob:

@@ -72,6 +72,11 @@ struct ThreadModel {
         return n.isEmpty ? "(no subject)" : n
     }
 
+    /// A normalised subject's words (split at spaces, on bytes).
+    static func words(_ s: String) -> [Substring] {
+        s.utf8.split(separator: UInt8(ascii: " ")).map { Substring($0) }
+    }
+
     /// public-inbox's `dedupe_subject`: drops the words a line shares with the previous one.
     /// Returns the words left and whether some were omitted.
     static func dedupe(prev: inout [Substring], subject: [Substring]) -> (words: [Substring], omitted: Bool) {

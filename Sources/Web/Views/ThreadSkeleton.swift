@@ -22,7 +22,7 @@ enum ThreadSkeleton {
             return
         }
         w.raw("\(nr)+ messages / " + expand + "  <a href=\"#b\">top</a>\n")
-        var prev = ThreadModel.normalizedSubject(current.row.subject).split(separator: " ")
+        var prev = ThreadModel.words(ThreadModel.normalizedSubject(current.row.subject))
         for (i, e) in model.entries.enumerated() {
             if i == model.looseNoteAt { w.raw("  -- strict thread matches above, loose matches on Subject: below --\n") }
             guard let d = e.doc else {
@@ -46,7 +46,7 @@ enum ThreadSkeleton {
     /// `<a href>subject</a> " author` or `<a href>author</a>` after subject dedupe.
     static func line(_ d: Doc, href: String, extra: String, prev: inout [Substring], into w: inout HTMLWriter) {
         let subj = ThreadModel.normalizedSubject(d.row.subject)
-        let (words, omitted) = ThreadModel.dedupe(prev: &prev, subject: subj.split(separator: " "))
+        let (words, omitted) = ThreadModel.dedupe(prev: &prev, subject: ThreadModel.words(subj))
         w.raw("<a href=\"")
         w.attr(href)
         w.raw("\"" + extra + ">")
