@@ -338,14 +338,22 @@ final class NNTPSession {
         }
         guard let g = group else { return }
         out.append("224 Overview information follows for \(r.lowerBound) to \(r.upperBound)\r\n")
-        var lo = r.lowerBound
-        while lo <= r.upperBound {
-            let (lines, last): ([String], Int64?) = try await catalog.blocking { [lo] in
-                let rows = try g.inbox.index.articles(in: lo...r.upperBound, limit: Self.batch)
-                return (try catalog.overviewLines(rows, in: g), rows.last?.num)
+        try await sendLines(of: r, in: g) { rows in try catalog.overviewLines(rows, in: g) }
+    }
+
+    /// The articles of `range` in batches, one line each as `lines` makes them, then the closing dot.
+    func sendLines(
+        of range: ClosedRange<Int64>, in g: Catalog.Group,
+        _ lines: @escaping @Sendable ([OverviewRow]) throws -> [String]
+    ) async throws {
+        var lo = range.lowerBound
+        while lo <= range.upperBound {
+            let (batch, last): ([String], Int64?) = try await catalog.blocking { [lo] in
+                let rows = try g.inbox.index.articles(in: lo...range.upperBound, limit: Self.batch)
+                return (try lines(rows), rows.last?.num)
             }
             guard let last else { break }
-            for l in lines { out.append(l + "\r\n") }
+            for l in batch { out.append(l + "\r\n") }
             try await out.flushIfFull()
             lo = last + 1
         }
@@ -381,19 +389,9 @@ final class NNTPSession {
         }
         guard let g = group else { return }
         out.append(head)
-        var lo = r.lowerBound
-        while lo <= r.upperBound {
-            let (lines, last): ([String], Int64?) = try await catalog.blocking { [lo] in
-                let rows = try g.inbox.index.articles(in: lo...r.upperBound, limit: Self.batch)
-                let values = try catalog.headerValues(name, rows, in: g)
-                return (zip(rows, values).map { "\($0.num) \($1)" }, rows.last?.num)
-            }
-            guard let last else { break }
-            for l in lines { out.append(l + "\r\n") }
-            try await out.flushIfFull()
-            lo = last + 1
+        try await sendLines(of: r, in: g) { rows in
+            zip(rows, try catalog.headerValues(name, rows, in: g)).map { "\($0.num) \($1)" }
         }
-        out.append(".\r\n")
     }
 
     func newNews(_ args: [String]) async throws {
