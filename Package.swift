@@ -45,11 +45,13 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
+        // Mirroring: git smart HTTP and grokmirror manifests served, other archives cloned and fetched.
+        .target(name: "Mirror", dependencies: ["Mail", "Store", "Index", "Support"]),
         // HTTP: public-inbox-compatible archive site.
         .target(
             name: "Web",
             dependencies: [
-                "Mail", "Store", "Index", "Support",
+                "Mail", "Store", "Index", "Mirror", "Support",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]
@@ -67,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "tidings",
             dependencies: [
-                "Mail", "Store", "Index", "Web", "Protocols", "Support",
+                "Mail", "Store", "Index", "Web", "Protocols", "Mirror", "Support",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -81,6 +83,13 @@ let package = Package(
             name: "ProtocolTests",
             dependencies: [
                 "Protocols", "Web", "Index", "Store", "Mail", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "MirrorTests",
+            dependencies: [
+                "Mirror", "Web", "Index", "Store", "Mail", "Support", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),

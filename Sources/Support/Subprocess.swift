@@ -104,6 +104,11 @@ public final class Subprocess: @unchecked Sendable {
         try s.withUTF8 { p in try write(p) }
     }
 
+    /// Writes every byte of `p` to the child's stdin (a `ByteBuffer`'s readable bytes, unbuffered).
+    public func write(_ p: UnsafeRawBufferPointer) throws {
+        try write(p.bindMemory(to: UInt8.self))
+    }
+
     private func write(_ p: UnsafeBufferPointer<UInt8>) throws {
         let failure: Int32 = Subprocess.withoutSIGPIPE {
             var off = 0
@@ -152,6 +157,27 @@ public final class Subprocess: @unchecked Sendable {
         }
     }
 
+    /// Reads what the child's stdout has now, at most `max` bytes, waiting for at least one;
+    /// empty at end-of-file. For streaming a large output piece by piece.
+    public func readStdout(max: Int = 65536) throws -> [UInt8] {
+        var buf = [UInt8](repeating: 0, count: max)
+        while true {
+            let n = buf.withUnsafeMutableBufferPointer { read(stdoutFD, $0.baseAddress!, $0.count) }
+            if n >= 0 {
+                buf.removeSubrange(n...)
+                return buf
+            }
+            if errno == EINTR { continue }
+            throw Failure(description: "\(arguments.prefix(3).joined(separator: " ")): read failed: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Sends `signal` to the child if it has not been reaped yet (a reader that went away
+    /// ends the child instead of leaving it blocked on a full pipe).
+    public func signal(_ signal: Int32 = SIGTERM) {
+        if exitStatus == nil { Glibc.kill(pid, signal) }
+    }
+
     /// Reads stdout to its end.
     public func readAllStdout() -> [UInt8] { Subprocess.readAll(stdoutFD) }
 
@@ -185,7 +211,7 @@ public final class Subprocess: @unchecked Sendable {
     }
 
     /// True once the child has exited (reaping it), without waiting.
-    func hasExited() -> Bool {
+    public func hasExited() -> Bool {
         if exitStatus != nil { return true }
         var status: Int32 = 0
         guard waitpid(pid, &status, WNOHANG) == pid else { return false }

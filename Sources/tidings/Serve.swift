@@ -24,6 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Searches admitted at once, running or queued; more get 503 (default: 16 per search thread)")
     var searchQueue: Int?
     @Option(help: "Seconds one search may take, queueing included; then 503") var searchTimeout = 5.0
+    @Option(help: "git processes serving clones and fetches at once; more get 503") var gitProcesses = 32
     @OptionGroup var config: ConfigOption
 
     func run() async throws {
@@ -45,6 +46,8 @@ struct ServeCommand: AsyncParsableCommand {
         limits.headerTimeout = .seconds(headerTimeout)
         limits.bodyTimeout = .seconds(bodyTimeout)
         limits.idleTimeout = .seconds(idleTimeout)
+        guard gitProcesses > 0 else { throw ValidationError("--git-processes must be above 0") }
+        limits.gitProcesses = gitProcesses
         if limits.maxConnections > files - 64 {
             printError("--max-connections \(limits.maxConnections) is close to the open-file limit (\(files)): raise it (ulimit -n)")
         }

@@ -13,7 +13,7 @@ struct Tidings: AsyncParsableCommand {
         discussion: "Inboxes are read from public-inbox's config file ($PI_CONFIG, default ~/.public-inbox/config).",
         subcommands: [
             InitCommand.self, ImportCommand.self, DeliverCommand.self, IndexCommand.self, StatusCommand.self,
-            ShowCommand.self, ThreadCommand.self, ServeCommand.self, SearchCommand.self,
+            ShowCommand.self, ThreadCommand.self, ServeCommand.self, SearchCommand.self, CloneCommand.self, FetchCommand.self,
         ]
     )
 }

@@ -18,6 +18,9 @@ public struct ServerLimits: Sendable {
     public var maxConnections: Int
     /// Largest request body read (search forms are a few bytes); larger ones get 413.
     public var maxBodyBytes = 64 << 10
+    /// git processes serving clones and fetches at once (as git-daemon's default); one more
+    /// request gets 503 with Retry-After.
+    public var gitProcesses = 32
 
     public init(maxConnections: Int? = nil) {
         self.maxConnections = maxConnections ?? Self.defaultMaxConnections(fileLimit: Self.fileLimit())

@@ -19,6 +19,13 @@ public enum Route: Equatable, Sendable {
     case threadAtom(scope: String, mid: String)
     case diff(scope: String, mid: String)
     case attachment(scope: String, mid: String, index: String, filename: String)
+    /// `…/info/refs?service=git-upload-pack` of an epoch (`/INBOX/N`, `/INBOX/N.git`,
+    /// `/INBOX/git/N.git`), or of the inbox when `epoch` is nil.
+    case gitInfoRefs(scope: String, epoch: Int?)
+    /// `POST …/git-upload-pack` of an epoch (as `gitInfoRefs`).
+    case gitUploadPack(scope: String, epoch: Int?)
+    /// `/manifest.js.gz` (every inbox, `scope` nil) or `/INBOX/manifest.js.gz`.
+    case manifest(scope: String?)
     /// `/MID` without an inbox.
     case bareMid(mid: String)
     /// A redirect to `scope root + path` (301, or 302 when `found` is false).
@@ -30,6 +37,7 @@ public enum Route: Equatable, Sendable {
         guard path.hasPrefix("/") else { return .notFound }
         let p = path.dropFirst()
         if p.isEmpty { return .inboxList }
+        if p == "manifest.js.gz" { return .manifest(scope: nil) }
         let slash = p.firstIndex(of: "/")
         let first = slash.map { p[..<$0] } ?? p
         guard isScope(first) else {
@@ -47,6 +55,7 @@ public enum Route: Equatable, Sendable {
         case "new.html": return .newHTML(scope: scope)
         case "description": return .description(scope: scope)
         case "all.mbox.gz": return .allMbox(scope: scope)
+        case "manifest.js.gz": return .manifest(scope: scope)
         case "_/text", "_/text/": return .redirect(scope: scope, path: "_/text/help/", permanent: false)
         default: break
         }
@@ -60,6 +69,7 @@ public enum Route: Equatable, Sendable {
             if parts.count == 2 && parts[1] == "raw" { return .text(scope: scope, key: key, raw: true) }
             return .notFound
         }
+        if let git = gitRoute(scope: scope, rest) { return git }
         if let legacy = legacyRoute(scope: scope, rest) { return legacy }
         let segs = rest.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         let midSeg = segs[0]
@@ -92,6 +102,32 @@ public enum Route: Equatable, Sendable {
             }
         }
         return .notFound
+    }
+
+    /// git smart HTTP as public-inbox's WWW.pm matches it:
+    /// `[[git/]N[.git]/](info/refs|git-upload-pack)`.
+    static func gitRoute(scope: String, _ rest: Substring) -> Route? {
+        var r = rest
+        let infoRefs: Bool
+        if r.hasSuffix("info/refs") {
+            infoRefs = true
+            r = r.dropLast(9)
+        } else if r.hasSuffix("git-upload-pack") {
+            infoRefs = false
+            r = r.dropLast(15)
+        } else {
+            return nil
+        }
+        var epoch: Int?
+        if !r.isEmpty {
+            guard r.hasSuffix("/") else { return nil }
+            r = r.dropLast()
+            if r.hasPrefix("git/") { r = r.dropFirst(4) }
+            if r.hasSuffix(".git") { r = r.dropLast(4) }
+            guard !r.isEmpty, r.count < 10, r.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(r) else { return nil }
+            epoch = n
+        }
+        return infoRefs ? .gitInfoRefs(scope: scope, epoch: epoch) : .gitUploadPack(scope: scope, epoch: epoch)
     }
 
     /// Old public-inbox URL forms (`m/MID.html`, `t/MID/`, `f/MID.txt` …), all 301.

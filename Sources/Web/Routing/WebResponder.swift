@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import Mail
+import Mirror
 import NIOCore
 
 /// Answers every request of the archive site: routes the raw path, runs the blocking work on
@@ -11,14 +12,21 @@ public struct WebResponder: HTTPResponder {
     public typealias Context = BasicRequestContext
     public let site: Site
     public let limits: ServerLimits
+    /// git processes serving clones now (at most `limits.gitProcesses`).
+    let gitProcesses: GitProcesses
 
     public init(site: Site, limits: ServerLimits = ServerLimits()) {
         self.site = site
         self.limits = limits
+        gitProcesses = GitProcesses(limit: limits.gitProcesses)
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         let route = Route.parse(Substring(request.uri.path), isScope: { site.scope(named: $0) != nil })
+        switch route {
+        case .gitInfoRefs, .gitUploadPack: return try await serveGit(route, request: request, context: context)
+        default: break
+        }
         switch request.method {
         case .get, .head: break
         case .post:
@@ -179,7 +187,10 @@ public struct WebResponder: HTTPResponder {
             var loc = absolute(host, "/\(s)/" + path)
             if let q = request.uri.query, !q.isEmpty, !path.contains("#") { loc += "?" + q }
             return .redirect(loc, status: permanent ? .movedPermanently : .found)
-        case .notFound:
+        case .manifest(let s):
+            let sc = s.flatMap { site.scope(named: Substring($0)) } ?? site.all
+            return try await site.blocking { try ManifestFile.render(site: site, scope: sc) }
+        case .gitInfoRefs, .gitUploadPack, .notFound:
             return .notFoundPlain()
         }
     }

@@ -104,7 +104,18 @@ enum TextPages {
                         \(ib.config.addresses.joined(separator: " "))
                       public-inbox-index ./\(ib.name)
 
+                      # or in one step with public-inbox 1.9+ (public-inbox-fetch updates it):
+                      public-inbox-clone \(String(b.dropLast())) \(ib.name)
+                      public-inbox-index \(ib.name)
+
+                      # or with Tidings (indexed and recorded in the config; tidings fetch updates it):
+                      tidings clone \(String(b.dropLast())) \(ib.name)
+
                     """
+            }
+            if let root = base.range(of: "/\(scope.name)/", options: .backwards).map({ String(base[..<$0.lowerBound]) }) {
+                s += "Every inbox of this site, for grok-pull (grokmirror) and tidings clone:\n  \(root)/manifest.js.gz\n"
+                s += "  tidings clone \(root)/ DIR\n\n"
             }
             s += "Example config snippet for mirrors: \(base)_/text/config/raw\n"
             s += "Code for this site (Tidings, public-inbox compatible):\n  see the project repository\n"
@@ -127,6 +138,7 @@ enum TextPages {
 
                 """
             for a in c.addresses { s += "\taddress = \(a)\n" }
+            if let g = c.newsgroup { s += "\tnewsgroup = \(g)\n" }
             return s
         case "color":
             return """

@@ -1,0 +1,32 @@
+import Support
+
+/// The bound on git processes serving clones at once (`tidings serve --git-processes`): one
+/// more is refused with 503 and Retry-After rather than queued, as each holds a CPU and a pack
+/// stream for as long as its client takes.
+public final class GitProcesses: @unchecked Sendable {
+    public let limit: Int
+    private let lock = Lock()
+    private var running = 0
+
+    public init(limit: Int) { self.limit = limit }
+
+    /// Takes a slot; false when all are taken.
+    func acquire() -> Bool {
+        lock.withLock {
+            guard running < limit else { return false }
+            running += 1
+            return true
+        }
+    }
+
+    func release() { lock.withLock { running -= 1 } }
+
+    /// Processes running now.
+    public var count: Int { lock.withLock { running } }
+}
+
+/// Every slot of `GitProcesses` is taken.
+public struct GitBusy: Error, CustomStringConvertible {
+    public let limit: Int
+    public var description: String { "all \(limit) git processes are serving other clones" }
+}
