@@ -200,9 +200,13 @@ public final class Importer {
             let known = try inbox.index.read { db in try String.fetchOne(db, sql: "SELECT tip FROM epoch WHERE n=?", arguments: [n]) }
             if known == tip { continue }
             let gitDir = repo.epochPath(n)
+            var after = known
+            if let known, !repo.history(n, of: tip, contains: known) {
+                after = try unindexRewritten(epoch: n, from: known, to: tip, summary: &summary)
+            }
             let commits: [EpochCommit]
             do {
-                commits = try EpochLog.commits(gitDir: gitDir, after: known)
+                commits = try EpochLog.commits(gitDir: gitDir, after: after)
             } catch {
                 // the history itself cannot be walked (a commit or tree is missing): say so, go on
                 let r = ImportSummary.Rejection(origin: "\(n).git", reason: "history unreadable: \(error)", epoch: n, commit: tip)
@@ -222,6 +226,9 @@ public final class Importer {
                     try Pipeline.runCommits(commits, epoch: n, gitDir: gitDir) { commit, item in
                         handled += 1
                         switch (commit.change, item) {
+                        case (.remove(let blob), .failed(let r)):
+                            // the removed blob cannot be read: the article is known by its object id
+                            if try iw.remove(blob: blob, message: nil) { summary.removed += 1 } else { try reject(r) }
                         case (_, .failed(let r)):
                             try reject(r)
                         case (.remove(let blob), .prepared(let p)):
@@ -261,5 +268,41 @@ public final class Importer {
         }
         summary.elapsed = Date().timeIntervalSince(t0)
         return summary
+    }
+
+    /// The epoch's history was rewritten since the index saw `old` (public-inbox-purge or -edit,
+    /// a forced fetch; `old` may be gone): every article of the epoch that the new history no
+    /// longer holds is unindexed, as public-inbox-index unindexes back to where the histories
+    /// meet. Returns that meeting point, after which indexing goes on (nil: the whole history,
+    /// whose messages already indexed count as duplicates). When the new history cannot be read
+    /// in full, nothing is unindexed (what is gone cannot be told) and that is recorded.
+    private func unindexRewritten(epoch n: Int, from old: String, to new: String, summary: inout ImportSummary) throws -> String? {
+        let repo = inbox.repository
+        let base = repo.mergeBase(n, old, new)
+        guard let live = EpochLog.liveBlobs(try EpochLog.commits(gitDir: repo.epochPath(n))) else {
+            let r = ImportSummary.Rejection(
+                origin: "\(n).git",
+                reason: "history rewritten: \(old) is no longer in it, and the new history cannot be read in full: nothing unindexed",
+                epoch: n, commit: new)
+            summary.rejected.append(r)
+            try inbox.index.write { iw in try iw.recordRejected(r, at: Importer.now) }
+            return base
+        }
+        let rows = try inbox.index.read { db in
+            try Row.fetchAll(db, sql: "SELECT num, blob FROM over WHERE epoch=?", arguments: [n]).map {
+                (num: $0[0] as Int64, blob: $0[1] as String)
+            }
+        }
+        let gone = rows.filter { !live.contains($0.blob) }
+        guard !gone.isEmpty else { return base }
+        var reader = try CatFile(gitDir: repo.epochPath(n))
+        try inbox.index.write { iw in
+            for g in gone {
+                let (bytes, unreadable) = try MessageSource.readBlob(g.blob, with: &reader)
+                try iw.unindex(num: g.num, message: unreadable == nil ? Message.parse(bytes) : nil)
+                summary.removed += 1
+            }
+        }
+        return base
     }
 }

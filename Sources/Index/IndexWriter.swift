@@ -182,26 +182,37 @@ final class IndexWriter {
     }
 
     /// Removes a message (by its blob) from the index; its number is not reused.
-    func remove(blob: String, message: Message) throws -> Bool {
-        guard let row = try Row.fetchOne(db, sql: "SELECT num, mid FROM over WHERE blob=? ORDER BY num LIMIT 1", arguments: [blob]) else {
+    /// Unindexes the first article stored from `blob`; false when none is. `message` is the
+    /// blob's text when it can still be read (its words leave the search index too).
+    func remove(blob: String, message: Message?) throws -> Bool {
+        guard let num = try Int64.fetchOne(db, sql: "SELECT num FROM over WHERE blob=? ORDER BY num LIMIT 1", arguments: [blob]) else {
             return false
         }
-        let num: Int64 = row["num"]
-        let ids = try String.fetchAll(db, sql: "SELECT mid FROM msgid WHERE num=?", arguments: [num])
-        var doc = SearchDocument(message)
-        doc.m = ids.joined(separator: " ")
-        var args: [DatabaseValueConvertible] = ["delete", num]
-        args += doc.values
-        for table in SearchDocument.tables {
-            try db.execute(
-                sql: "INSERT INTO \(table)(\(table), rowid, \(SearchDocument.columns)) VALUES (?, ?\(String(repeating: ", ?", count: 16)))",
-                arguments: StatementArguments(args))
+        try unindex(num: num, message: message)
+        return true
+    }
+
+    /// Takes article `num` out of the index. Without its text (the blob is gone) its words stay in
+    /// the contentless full-text tables, where nothing finds them: every search joins `over`.
+    func unindex(num: Int64, message: Message?) throws {
+        if let message {
+            let ids = try String.fetchAll(db, sql: "SELECT mid FROM msgid WHERE num=?", arguments: [num])
+            var doc = SearchDocument(message)
+            doc.m = ids.joined(separator: " ")
+            var args: [DatabaseValueConvertible] = ["delete", num]
+            args += doc.values
+            for table in SearchDocument.tables {
+                try db.execute(
+                    sql:
+                        "INSERT INTO \(table)(\(table), rowid, \(SearchDocument.columns)) VALUES (?, ?\(String(repeating: ", ?", count: 16)))",
+                    arguments: StatementArguments(args))
+            }
+            for pid in doc.patchIDs { try db.execute(sql: "DELETE FROM patchid WHERE pid=? AND num=?", arguments: [pid, num]) }
+        } else {
+            try db.execute(sql: "DELETE FROM patchid WHERE num=?", arguments: [num])  // a scan: rare
         }
         try db.execute(sql: "DELETE FROM over WHERE num=?", arguments: [num])
         try db.execute(sql: "DELETE FROM msgid WHERE num=?", arguments: [num])
-        // search: patch ids
-        for pid in doc.patchIDs { try db.execute(sql: "DELETE FROM patchid WHERE pid=? AND num=?", arguments: [pid, num]) }
-        return true
     }
 
     // MARK: threading (public-inbox OverIdx: add_over, link_refs, resolve_mid_to_tid)

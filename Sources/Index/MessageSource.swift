@@ -138,15 +138,20 @@ public enum MessageSource: Sendable, CustomStringConvertible {
         case .epoch(let g):
             // one object that cannot be read is reported and skipped, never the end of the import
             var reader = try CatFile(gitDir: g)
-            for c in try EpochLog.commits(gitDir: g) {
+            let commits = try EpochLog.commits(gitDir: g)
+            // a message the inbox removed later (spam, a takedown) is not brought back
+            let undone = EpochLog.undoneAdditions(commits)
+            for (i, c) in commits.enumerated() {
                 let origin = "\(g)@\(c.oid.prefix(12))"
                 switch c.change {
+                case .add where undone.contains(i):
+                    continue
                 case .add(let blob):
                     let (bytes, unreadable) = try MessageSource.readBlob(blob, with: &reader)
                     try body(
                         RawInput(
                             bytes: bytes, receivedAt: c.committedAt, origin: origin, commit: c.oid, object: blob, unreadable: unreadable))
-                case .skip(let reason):
+                case .skip(let reason), .unreadable(let reason):
                     try body(RawInput(bytes: [], receivedAt: c.committedAt, origin: origin, commit: c.oid, unreadable: reason))
                 case .remove:
                     continue

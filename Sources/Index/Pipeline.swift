@@ -73,7 +73,7 @@ enum Pipeline {
                             let (bytes, why) = try MessageSource.readBlob(blob, with: &reader)
                             return RawInput(
                                 bytes: bytes, receivedAt: c.committedAt, origin: origin, commit: c.oid, object: blob, unreadable: why)
-                        case .skip(let reason):
+                        case .skip(let reason), .unreadable(let reason):
                             return RawInput(bytes: [], receivedAt: c.committedAt, origin: origin, commit: c.oid, unreadable: reason)
                         }
                     }

@@ -7,9 +7,10 @@ public struct EpochCommit: Sendable, Equatable {
     public enum Change: Sendable, Equatable {
         case add(blob: String)
         case remove(blob: String)
-        /// Nothing to index: a merge, a commit without `m` or `d`, an `m` that is not a file, a
-        /// tree or commit git cannot read.
+        /// Nothing to index: a merge, a commit without `m` or `d`, an `m` that is not a file.
         case skip(reason: String)
+        /// A tree or commit git cannot read: what it changed is unknown.
+        case unreadable(reason: String)
     }
 
     public var oid: String
@@ -58,7 +59,7 @@ public enum EpochLog {
             let reason =
                 next.map { "history cut: commit \($0) cannot be read; older commits cannot be reached (\(why))" }
                 ?? "history incomplete: \(why)"
-            out.append(EpochCommit(oid: next ?? listed.last!.oid, committedAt: 0, change: .skip(reason: reason)))
+            out.append(EpochCommit(oid: next ?? listed.last!.oid, committedAt: 0, change: .unreadable(reason: reason)))
         }
         for c in listed.reversed() {
             let change: EpochCommit.Change
@@ -70,13 +71,45 @@ public enum EpochLog {
                 if let files = trees.files(tree: c.tree) {
                     change = EpochLog.change(files, before: before)
                 } else {
-                    change = .skip(reason: "object missing: tree \(c.tree) of the commit cannot be read")
+                    change = .unreadable(reason: "object missing: tree \(c.tree) of the commit cannot be read")
                 }
             }
             trees.remember(commit: c.oid, tree: c.tree)
             out.append(EpochCommit(oid: c.oid, committedAt: c.time, change: change))
         }
         return out
+    }
+
+    /// The blobs that a history leaves in the inbox: each `m` added and not removed by a later
+    /// `d` (a blob added twice needs two removals). nil when some commit could not be read, so
+    /// what is in the inbox cannot be told.
+    public static func liveBlobs(_ commits: [EpochCommit]) -> Set<String>? {
+        var count: [String: Int] = [:]
+        for c in commits {
+            switch c.change {
+            case .add(let blob): count[blob, default: 0] += 1
+            case .remove(let blob): count[blob, default: 0] -= 1
+            case .skip: continue
+            case .unreadable: return nil
+            }
+        }
+        return Set(count.filter { $0.value > 0 }.keys)
+    }
+
+    /// The positions in `commits` of the additions that a later `d` removes (each removal takes
+    /// back the latest addition of its blob before it): messages purged from the inbox, which a
+    /// copy of it must not bring back.
+    public static func undoneAdditions(_ commits: [EpochCommit]) -> Set<Int> {
+        var added: [String: [Int]] = [:]
+        var undone: Set<Int> = []
+        for (i, c) in commits.enumerated() {
+            switch c.change {
+            case .add(let blob): added[blob, default: []].append(i)
+            case .remove(let blob): if let j = added[blob]?.popLast() { undone.insert(j) }
+            case .skip, .unreadable: continue
+            }
+        }
+        return undone
     }
 
     /// What a commit with the files `files` (name → mode, object) changed after a parent with `before`.

@@ -75,6 +75,23 @@ public struct InboxRepository: Sendable {
         return t
     }
 
+    /// Whether commit `old` is in the history of `new` in epoch `n`: false when it is not (the
+    /// history was rewritten: public-inbox-purge, public-inbox-edit, a forced fetch) or when
+    /// `old` can no longer be read.
+    public func history(_ n: Int, of new: String, contains old: String) -> Bool {
+        let r = try? Subprocess.execute(["git", "--git-dir=\(epochPath(n))", "merge-base", "--is-ancestor", old, new])
+        return r?.status == 0
+    }
+
+    /// The newest commit that the histories of `a` and `b` share in epoch `n` (nil when they share
+    /// none or one of them cannot be read).
+    public func mergeBase(_ n: Int, _ a: String, _ b: String) -> String? {
+        guard let t = try? Subprocess.text(["git", "--git-dir=\(epochPath(n))", "merge-base", a, b]), t.count == 40 else {
+            return nil
+        }
+        return t
+    }
+
     /// Bytes of git data on disk for an epoch (packs and loose objects).
     public func diskBytes(_ n: Int) -> Int {
         guard let out = try? Subprocess.text(["git", "--git-dir=\(epochPath(n))", "count-objects", "-v"]) else { return 0 }

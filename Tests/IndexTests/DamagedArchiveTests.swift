@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Index
 import Mail
 import Store
@@ -246,5 +247,93 @@ import Testing
         // importing such an epoch elsewhere takes the same messages
         let v = try TemporaryInbox()
         #expect(try Importer(inbox: v.inbox).importSources([.epoch(gitDir: t.inbox.repository.epochPath(0))]).imported == 5)
+    }
+
+    /// The (article number, Message-ID) pairs of the index, in number order.
+    static func articles(_ t: TemporaryInbox) throws -> [String] {
+        try t.inbox.index.read { db in try String.fetchAll(db, sql: "SELECT num || ' ' || mid FROM over ORDER BY num") }
+    }
+
+    @Test func aRemovalWhoseBlobIsMissingIsApplied() throws {
+        let t = try TemporaryInbox()
+        let git = t.inbox.repository.epochPath(0)
+        let b = EpochBuilder()
+        for i in 1...3 { b.message(DamagedArchiveTests.mail(i, mid: "r\(i)@example.org")) }
+        try b.write(gitDir: git)
+        #expect(try Importer(inbox: t.inbox).catchUp().imported == 3)
+        let purged = DamagedArchiveTests.mail(2, mid: "r2@example.org")
+        let c = EpochBuilder(continuing: true)
+        c.remove(purged)
+        try c.write(gitDir: git)
+        // the purged blob is gone from the mirror; only the d commit's tree names it
+        try DamagedArchiveTests.unpack(git)
+        try DamagedArchiveTests.deleteObject(
+            String(decoding: try Subprocess.run(["git", "hash-object", "--stdin"], input: purged), as: UTF8.self).trimmingASCIIWhitespace(),
+            in: git)
+        let s = try Importer(inbox: t.inbox).catchUp()
+        #expect(s.removed == 1)
+        #expect(try !t.inbox.index.has(mid: "r2@example.org"))
+        #expect(try DamagedArchiveTests.articles(t) == ["1 r1@example.org", "3 r3@example.org"])
+        #expect(try t.inbox.index.search("message", now: 1_600_000_000).rows.map(\.mid).sorted() == ["r1@example.org", "r3@example.org"])
+    }
+
+    @Test func aRewrittenHistoryIsUnindexedBackToWhereItForked() throws {
+        for collected in [false, true] {
+            let t = try TemporaryInbox()
+            let git = t.inbox.repository.epochPath(0)
+            let b = EpochBuilder()
+            for i in 1...5 { b.message(DamagedArchiveTests.mail(i, mid: "w\(i)@example.org", extra: ["X-Word: w\(i)word"])) }
+            try b.write(gitDir: git)
+            #expect(try Importer(inbox: t.inbox).catchUp().imported == 5)
+            let commits = try Subprocess.text(["git", "--git-dir=\(git)", "rev-list", "--reverse", "master"]).split(separator: "\n")
+            // as public-inbox-purge does: history from the second message on written anew without the third
+            try Subprocess.run(["git", "--git-dir=\(git)", "update-ref", "refs/heads/master", String(commits[1])])
+            let c = EpochBuilder(continuing: true)
+            for i in [4, 5, 6] { c.message(DamagedArchiveTests.mail(i, mid: "w\(i)@example.org", extra: ["X-Word: w\(i)word"])) }
+            try c.write(gitDir: git)
+            // a mirror that was garbage-collected no longer has the old tip at all
+            if collected { try Subprocess.run(["git", "--git-dir=\(git)", "gc", "-q", "--prune=now"]) }
+            let s = try Importer(inbox: t.inbox).catchUp()
+            #expect(s.removed == 1, "\(collected)")
+            #expect(s.imported == 1, "\(collected)")
+            #expect(s.duplicates == (collected ? 4 : 2), "\(collected)")
+            #expect(try !t.inbox.index.has(mid: "w3@example.org"))
+            // the others keep their numbers; the new message takes the next
+            #expect(
+                try DamagedArchiveTests.articles(t) == [
+                    "1 w1@example.org", "2 w2@example.org", "4 w4@example.org", "5 w5@example.org", "6 w6@example.org",
+                ])
+            // a second run has nothing to do; a rebuild from git agrees
+            let again = try Importer(inbox: t.inbox).catchUp()
+            #expect(again.imported == 0 && again.removed == 0)
+            #expect(try Importer(inbox: t.inbox).rebuild().imported == 5)
+            #expect(try !t.inbox.index.has(mid: "w3@example.org"))
+        }
+    }
+
+    @Test func importingAnEpochLeavesOutWhatItRemoved() throws {
+        let t = try TemporaryInbox()
+        let b = EpochBuilder()
+        let a = DamagedArchiveTests.mail(1, mid: "spam@example.org")
+        b.message(a)
+        b.message(DamagedArchiveTests.mail(2, mid: "kept@example.org"))
+        b.remove(a)
+        let again = DamagedArchiveTests.mail(3, mid: "back@example.org")
+        b.message(again)
+        b.remove(again)
+        b.message(again)  // removed, then delivered again: in the inbox
+        try b.write(gitDir: t.inbox.repository.epochPath(0))
+        let u = try TemporaryInbox()
+        let s = try Importer(inbox: u.inbox).importSources([.epoch(gitDir: t.inbox.repository.epochPath(0))])
+        #expect(s.imported == 2)
+        #expect(try !u.inbox.index.has(mid: "spam@example.org"))
+        #expect(try u.inbox.index.has(mid: "kept@example.org"))
+        #expect(try u.inbox.index.has(mid: "back@example.org"))
+        // the original, indexed in place, holds the same
+        let i = try Importer(inbox: t.inbox).catchUp()
+        #expect(i.removed == 2)
+        #expect(try !t.inbox.index.has(mid: "spam@example.org"))
+        #expect(try t.inbox.index.has(mid: "kept@example.org"))
+        #expect(try t.inbox.index.has(mid: "back@example.org"))
     }
 }
