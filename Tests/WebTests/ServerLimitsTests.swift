@@ -176,4 +176,42 @@ import Testing
         #expect(raw.status == 200)
         #expect(String(decoding: raw.body, as: UTF8.self).contains(String(body.suffix(200))))
     }
+
+    /// A client that asks for a large download and stops reading is cut off after the idle
+    /// timeout: the server does not hold the rest of the answer for it forever. The client's
+    /// receive buffer is fixed small (no autotuning), so at most the server's socket buffer
+    /// (`net.ipv4.tcp_wmem`, 4 MiB at most by default) reaches it.
+    @Test func aClientThatStopsReadingIsCutOff() async throws {
+        let inbox = try TemporaryInbox(name: "att", address: "att@example.org")
+        let line = String(repeating: "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo", count: 2) + "\n"
+        let payload = String(repeating: line, count: 24 << 20 / line.utf8.count)
+        let mail =
+            "From: a@example.org\nSubject: an image\nMessage-ID: <att@x>\nDate: Mon, 2 Mar 2020 10:00:00 +0000\n"
+            + "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nSee attached.\n"
+            + "--b\nContent-Type: application/octet-stream; name=\"dump.bin\"\nContent-Transfer-Encoding: base64\n\n"
+            + payload + "--b--\n"
+        try inbox.importBytes([Array(mail.utf8)])
+        let server = try await LiveServer.start(
+            site: Site(inboxes: [inbox.inbox], threads: 2, cacheBytes: 0), limits: ServerLimitsTests.tight(maxConnections: 100))
+        defer { server.stop() }
+        let (received, seconds) = try await RawSocket.offPool { () -> (Int, Double) in
+            let s = try RawSocket(port: server.port, receiveBuffer: 4096)
+            defer { s.close() }
+            s.send("GET /att/att@x/raw HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            Thread.sleep(forTimeInterval: 6)  // not reading: past the 2 s idle timeout
+            let start = Date()
+            let got = s.readAll(timeout: 30).count
+            return (got, Date().timeIntervalSince(start))
+        }
+        // cut off: far less than the message arrived, and the connection ended (no 30 s wait)
+        #expect(received > 0)
+        #expect(received < mail.utf8.count / 2, "\(received) of \(mail.utf8.count) bytes")
+        #expect(seconds < 20, "the connection was not closed")
+        // a reader that keeps reading gets every byte
+        let whole = try await RawSocket.get(port: server.port, "/att/att@x/raw", timeout: 60)
+        #expect(whole.status == 200)
+        // the message between its mboxrd From line and a blank line (a Bool: no 25 MB in a failure report)
+        let intact = whole.body.count - mail.utf8.count < 100 && String(decoding: whole.body, as: UTF8.self).contains(mail)
+        #expect(intact, "\(whole.body.count) bytes for a message of \(mail.utf8.count)")
+    }
 }
