@@ -167,26 +167,94 @@ public enum MboxrdWriter {
     /// One message as an mboxrd entry: separator, `>*From ` lines quoted once more, a blank line
     /// after. CRLF line endings become LF.
     public static func entry(_ raw: [UInt8]) -> [UInt8] {
-        var out = separator
-        out.reserveCapacity(raw.count + 64)
-        var i = 0
-        let n = raw.count
-        while i < n {
-            var j = i
-            while j < n && raw[j] != 0x0A { j += 1 }
-            var lineEnd = j
-            if lineEnd > i && raw[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-            var k = i
-            while k < lineEnd && raw[k] == UInt8(ascii: ">") { k += 1 }
-            if lineEnd - k >= 5 && raw[k..<(k + 5)].elementsEqual([0x46, 0x72, 0x6F, 0x6D, 0x20]) {
-                out.append(UInt8(ascii: ">"))
-            }
-            out += raw[i..<lineEnd]
-            out.append(0x0A)
-            i = j + 1
-        }
-        if out.last != 0x0A { out.append(0x0A) }
-        out.append(0x0A)
+        var e = Encoder()
+        var out = e.encode(raw[...])
+        out += e.finish()
         return out
+    }
+
+    /// Writes one message as an mboxrd entry from pieces of any size, so that a message need
+    /// not be held whole (`raw` of a large message streams from git). Optionally drops the
+    /// message's own `From ` line and the header fields named in `dropping` (lower case).
+    public struct Encoder: Sendable {
+        private let dropping: Set<String>
+        private let skipsFromLine: Bool
+        private var carry: [UInt8] = []
+        private var started = false
+        private var inHeader = true
+        private var firstLine = true
+        private var droppingField = false
+
+        public init(dropping: Set<String> = [], skipsFromLine: Bool = false) {
+            self.dropping = dropping
+            self.skipsFromLine = skipsFromLine
+        }
+
+        /// The entry's bytes for `piece` (lines cut by the piece's end wait for the next).
+        public mutating func encode(_ piece: ArraySlice<UInt8>) -> [UInt8] {
+            var out: [UInt8] = []
+            out.reserveCapacity(piece.count + carry.count + 64)
+            if !started {
+                started = true
+                out += MboxrdWriter.separator
+            }
+            var rest = piece
+            if !carry.isEmpty {
+                // finish the line the last piece cut
+                guard let nl = piece.firstIndex(of: 0x0A) else {
+                    carry += piece
+                    return out
+                }
+                carry += piece[...nl]
+                line(carry[...], into: &out)
+                carry.removeAll(keepingCapacity: true)
+                rest = piece[(nl + 1)...]
+            }
+            var i = rest.startIndex
+            while let nl = rest[i...].firstIndex(of: 0x0A) {
+                line(rest[i...nl], into: &out)
+                i = nl + 1
+            }
+            carry += rest[i...]
+            return out
+        }
+
+        /// The rest of the entry once every piece was given: its last line and the blank line.
+        public mutating func finish() -> [UInt8] {
+            var out: [UInt8] = []
+            if !started {
+                started = true
+                out += MboxrdWriter.separator
+            }
+            if !carry.isEmpty { line(carry[...], into: &out) }
+            carry = []
+            out.append(0x0A)
+            return out
+        }
+
+        /// One line with its newline (none for a last line without one).
+        private mutating func line(_ l: ArraySlice<UInt8>, into out: inout [UInt8]) {
+            if inHeader {
+                if l.first == 0x0A || (l.first == 0x0D && l.count <= 2) {
+                    inHeader = false  // the blank line: the body follows, kept whole
+                } else {
+                    defer { firstLine = false }
+                    if skipsFromLine && firstLine && l.starts(with: [0x46, 0x72, 0x6F, 0x6D, 0x20]) { return }
+                    if l.first != 0x20 && l.first != 0x09 && !dropping.isEmpty {
+                        let name = l.prefix { $0 != UInt8(ascii: ":") }
+                        droppingField = dropping.contains(String(decoding: name, as: UTF8.self).lowercased())
+                    }
+                    if droppingField { return }
+                }
+            }
+            var end = l.endIndex
+            if end > l.startIndex && l[end - 1] == 0x0A { end -= 1 }
+            if end > l.startIndex && l[end - 1] == 0x0D { end -= 1 }
+            var k = l.startIndex
+            while k < end && l[k] == UInt8(ascii: ">") { k += 1 }
+            if end - k >= 5 && l[k..<(k + 5)].elementsEqual([0x46, 0x72, 0x6F, 0x6D, 0x20]) { out.append(UInt8(ascii: ">")) }
+            out += l[l.startIndex..<end]
+            out.append(0x0A)
+        }
     }
 }

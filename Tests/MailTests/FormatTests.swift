@@ -29,6 +29,36 @@ import Testing
         for (a, b) in zip(originals, back) { #expect(a == b.bytes) }
     }
 
+    /// `raw` of a large message streams through the encoder piece by piece: every piece size
+    /// gives the entry the whole message gives, for every fixture.
+    @Test func mboxrdEntriesAreTheSameInPieces() throws {
+        let crafted = Array(
+            "From someone Mon Jan  1 00:00:00 2001\r\nSubject: x\r\nStatus: RO\r\n continued\r\nLines: 3\r\n\r\nFrom body\r\n>From q\r\nlast"
+                .utf8)
+        var dropped = MboxrdWriter.Encoder(dropping: ["status", "lines"], skipsFromLine: true)
+        let expected = MboxrdWriter.separator + Array("Subject: x\n\n>From body\n>>From q\nlast\n\n".utf8)
+        #expect(dropped.encode(crafted[...]) + dropped.finish() == expected)
+        let all = Fixtures.corpusFiles.map(Fixtures.corpus) + Fixtures.syntheticFiles.map(Fixtures.synthetic) + [crafted, []]
+        #expect(all.count > 80)
+        for (n, raw) in all.enumerated() {
+            for (dropping, skips) in [(Set<String>(), false), (["status", "lines", "content-length"], true)] {
+                var whole = MboxrdWriter.Encoder(dropping: dropping, skipsFromLine: skips)
+                let expected = whole.encode(raw[...]) + whole.finish()
+                for size in [1, 2, 7, 64, 4096] {
+                    var e = MboxrdWriter.Encoder(dropping: dropping, skipsFromLine: skips)
+                    var out: [UInt8] = []
+                    var i = 0
+                    while i < raw.count {
+                        out += e.encode(raw[i..<min(raw.count, i + size)])
+                        i += size
+                    }
+                    out += e.finish()
+                    #expect(out == expected, "message \(n), pieces of \(size)")
+                }
+            }
+        }
+    }
+
     @Test func mboxoAndMboxcl2() throws {
         let m1 = Array("From: a@example.org\nSubject: one\n\n>From here\nbody\n".utf8)
         let m2 = Array("From: b@example.org\nSubject: two\n\nFrom inside a cl2 body\n".utf8)

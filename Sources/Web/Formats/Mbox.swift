@@ -11,38 +11,14 @@ enum Mbox {
 
     /// One message as an mboxrd entry, without a leading `From ` line and the dropped headers.
     static func entry(_ raw: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(raw.count)
-        var i = 0
-        let n = raw.count
-        var dropping = false
-        var first = true
-        while i < n {
-            var j = i
-            while j < n && raw[j] != 0x0A { j += 1 }
-            let end = j < n ? j + 1 : j
-            let line = raw[i..<end]
-            if line.first == 0x0A || (line.first == 0x0D && line.count <= 2) {
-                out += raw[i...]  // the blank line and the body
-                return MboxrdWriter.entry(out)
-            }
-            if first && line.starts(with: Array("From ".utf8)) {
-                first = false
-                i = end
-                continue
-            }
-            first = false
-            if line.first == 0x20 || line.first == 0x09 {
-                if !dropping { out += line }
-            } else {
-                let name = line.prefix { $0 != UInt8(ascii: ":") }
-                dropping = dropped.contains(String(decoding: name, as: UTF8.self).lowercased())
-                if !dropping { out += line }
-            }
-            i = end
-        }
-        return MboxrdWriter.entry(out)
+        var e = encoder()
+        var out = e.encode(raw[...])
+        out += e.finish()
+        return out
     }
+
+    /// Writes entries as `entry` does, from pieces.
+    static func encoder() -> MboxrdWriter.Encoder { MboxrdWriter.Encoder(dropping: dropped, skipsFromLine: true) }
 
     /// The charset `raw` is served with: the message's top-level charset if it is a plain
     /// token, `us-ascii` without one (public-inbox's rule).
@@ -59,37 +35,51 @@ enum Mbox {
         return cs.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) ? String(cs) : "UTF-8"
     }
 
+    /// Messages larger than this (together) are not read whole for `raw`: they stream from git.
+    static let streamedAbove = 1 << 20
+
     static func raw(scope: Scope, mid: String) throws -> Reply {
         // the whole answer is cached per Message-ID until the inbox changes: meta is
-        // "charset\nfilename\netag", empty when there is no such message
+        // "charset\nfilename\netag\nstreamed", empty when there is no such message
         var body: [UInt8] = []
         let meta = try scope.cached("rawmeta|" + mid) {
             let docs = try scope.docs(mid: mid)
             guard let first = docs.first else { return [] }
             let blobs = docs.map(\.row.blob).joined(separator: ",")
-            var out: [UInt8] = []
             var cs = "us-ascii"
-            for (i, d) in docs.enumerated() {
-                let raw = try d.inbox.raw(d.row)
-                if i == 0 { cs = charset(raw) }
-                out += entry(raw)
+            let streamed = docs.reduce(0) { $0 + $1.row.bytes } > streamedAbove
+            if streamed {
+                cs = charset(try BlobEntries.header(gitDir: first.inbox.repository.allGit, oid: first.row.blob))
+            } else {
+                var out: [UInt8] = []
+                for (i, d) in docs.enumerated() {
+                    let raw = try d.inbox.raw(d.row)
+                    if i == 0 { cs = charset(raw) }
+                    out += entry(raw)
+                }
+                body = out
+                scope.store("raw|" + mid, out)
             }
-            body = out
-            scope.store("raw|" + mid, out)
             let fn = URLs.filename(fromSubject: URLs.strippingOneRe(first.row.subject)) ?? "no-subject"
-            return Array((cs + "\n" + fn + "\nr" + Digest.sha1Hex(Array(blobs.utf8)).prefix(20)).utf8)
+            let etag = "r" + Digest.sha1Hex(Array(blobs.utf8)).prefix(20)
+            return Array((cs + "\n" + fn + "\n" + etag + "\n" + (streamed ? "1" : "0")).utf8)
         }
         guard !meta.isEmpty else { return .notFoundPlain() }
-        if body.isEmpty {
-            if let hit = scope.cachedValue("raw|" + mid) {
-                body = hit
-            } else {
-                for d in try scope.docs(mid: mid) { body += entry(try d.inbox.raw(d.row)) }
-            }
-        }
         let f = String(decoding: meta, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        // a large message streams in slices (no second whole copy in a response buffer)
-        var r = Reply(contentType: "text/plain; charset=" + f[0], body: body.count > 1 << 20 ? .stream(ByteSlices(body)) : .bytes(body))
+        let replyBody: Reply.Body
+        if f.count > 3 && f[3] == "1" {
+            replyBody = .stream(BlobEntries(try scope.docs(mid: mid).map { ($0.inbox.repository.allGit, $0.row.blob) }))
+        } else {
+            if body.isEmpty {
+                if let hit = scope.cachedValue("raw|" + mid) {
+                    body = hit
+                } else {
+                    for d in try scope.docs(mid: mid) { body += entry(try d.inbox.raw(d.row)) }
+                }
+            }
+            replyBody = .bytes(body)
+        }
+        var r = Reply(contentType: "text/plain; charset=" + f[0], body: replyBody)
         r.headers = [(.contentDisposition, "inline; filename=\(f[1]).txt")]
         r.etag = String(f[2])
         return r
