@@ -31,6 +31,7 @@ public final class Scope: Sendable {
         self.isAll = isAll
         self.cache = cache
         self.generations = generations
+        title = Scope.title(inboxes: inboxes, isAll: isAll)
     }
 
     /// A cached value (see `cached`), if present.
@@ -49,7 +50,10 @@ public final class Scope: Sendable {
         return v
     }
 
-    public var title: String {
+    /// The inbox's description (config, else its `description` file), read when the server starts.
+    public let title: String
+
+    private static func title(inboxes: [Inbox], isAll: Bool) -> String {
         if isAll { return "all inboxes" }
         let c = inboxes[0].config
         if let d = c.description, !d.isEmpty { return d }

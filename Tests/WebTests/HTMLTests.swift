@@ -16,6 +16,18 @@ import Testing
         #expect(HTML.text("a\u{0}b\u{1B}c\u{7F}d\u{1}e\r\t\n") == "a\\0b^[c\\x7fd\\x01e\\r\t\n")
         #expect(HTML.text("x\u{FFFE}y\u{FFFF}z") == "x\u{FFFD}y\u{FFFD}z")
         #expect(HTML.text("ünï 答复 \u{FFFD}") == "ünï 答复 \u{FFFD}")
+        // other characters encoded with a leading EF byte pass unchanged
+        #expect(HTML.text("\u{F000}\u{FFBE}\u{FFFD}\u{FFFE}\u{FFFF}") == "\u{F000}\u{FFBE}\u{FFFD}\u{FFFD}\u{FFFD}")
+    }
+
+    @Test func escapingCopiesRunsBetweenSpecialBytes() {
+        let run = String(repeating: "plain text ünï ", count: 40)
+        let s = run + "<a href='x'>\u{1}" + run + "&\"" + run
+        let want = run + "&lt;a href='x'&gt;\\x01" + run + "&amp;\"" + run
+        #expect(HTML.text(s) == want)
+        #expect(HTML.text(s.dropFirst(3)) == String(want.dropFirst(3)))
+        #expect(HTML.attribute(s) == run + "&lt;a href=&#39;x&#39;&gt;\\x01" + run + "&amp;&#34;" + run)
+        #expect(HTML.text("") == "" && HTML.text("&") == "&amp;" && HTML.text("\u{FFFE}") == "\u{FFFD}")
     }
 
     @Test func writerKeepsMarkupAndEscapesData() {

@@ -28,47 +28,64 @@ public enum HTML {
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     static func escape(_ bytes: some Collection<UInt8>, quotes: Bool, into out: inout [UInt8]) {
-        var it = bytes.makeIterator()
-        // a small look-behind for the 3-byte sequences EF BF BE / EF BF BF (U+FFFE, U+FFFF)
-        var pendingEF = false
-        var pendingEFBF = false
-        while let b = it.next() {
-            if pendingEFBF {
-                pendingEFBF = false
-                if b == 0xBE || b == 0xBF {
-                    out += [0xEF, 0xBF, 0xBD]  // U+FFFD
-                    continue
-                }
-                out += [0xEF, 0xBF]
-            } else if pendingEF {
-                pendingEF = false
-                if b == 0xBF {
-                    pendingEFBF = true
-                    continue
-                }
-                out.append(0xEF)
+        if bytes.withContiguousStorageIfAvailable({ escape($0, quotes: quotes, into: &out) }) != nil { return }
+        Array(bytes).withUnsafeBufferPointer { escape($0, quotes: quotes, into: &out) }
+    }
+
+    /// Bytes that pass unchanged are copied in runs; only the ones below are looked at one by one.
+    @inline(__always)
+    private static func needsWork(_ b: UInt8, quotes: Bool) -> Bool {
+        if b < 0x20 { return b != 0x09 && b != 0x0A }
+        switch b {
+        case UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"), 0x7F, 0xEF: return true
+        case UInt8(ascii: "\""), UInt8(ascii: "'"): return quotes
+        default: return false
+        }
+    }
+
+    private static func escape(_ b: UnsafeBufferPointer<UInt8>, quotes: Bool, into out: inout [UInt8]) {
+        let n = b.count
+        var run = 0
+        var i = 0
+        while i < n {
+            let c = b[i]
+            guard needsWork(c, quotes: quotes) else {
+                i += 1
+                continue
             }
-            switch b {
+            if run < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[run..<i])) }
+            i += 1
+            switch c {
             case UInt8(ascii: "&"): out.append(contentsOf: "&amp;".utf8)
             case UInt8(ascii: "<"): out.append(contentsOf: "&lt;".utf8)
             case UInt8(ascii: ">"): out.append(contentsOf: "&gt;".utf8)
-            case UInt8(ascii: "\"") where quotes: out.append(contentsOf: "&#34;".utf8)
-            case UInt8(ascii: "'") where quotes: out.append(contentsOf: "&#39;".utf8)
-            case 0x09, 0x0A: out.append(b)
-            case 0x00: out += [0x5C, 0x30]  // \0
-            case 0x07: out += [0x5C, UInt8(ascii: "a")]
-            case 0x08: out += [0x5C, UInt8(ascii: "b")]
-            case 0x0B: out += [0x5C, UInt8(ascii: "v")]
-            case 0x0C: out += [0x5C, UInt8(ascii: "f")]
-            case 0x0D: out += [0x5C, UInt8(ascii: "r")]
-            case 0x1B: out += [UInt8(ascii: "^"), UInt8(ascii: "[")]
+            case UInt8(ascii: "\""): out.append(contentsOf: "&#34;".utf8)
+            case UInt8(ascii: "'"): out.append(contentsOf: "&#39;".utf8)
+            case 0x00: out.append(contentsOf: "\\0".utf8)
+            case 0x07: out.append(contentsOf: "\\a".utf8)
+            case 0x08: out.append(contentsOf: "\\b".utf8)
+            case 0x0B: out.append(contentsOf: "\\v".utf8)
+            case 0x0C: out.append(contentsOf: "\\f".utf8)
+            case 0x0D: out.append(contentsOf: "\\r".utf8)
+            case 0x1B: out.append(contentsOf: "^[".utf8)
             case 0x7F: out.append(contentsOf: "\\x7f".utf8)
-            case 0x01...0x1F: out += [0x5C, UInt8(ascii: "x"), hex[Int(b >> 4)], hex[Int(b & 15)]]
-            case 0xEF: pendingEF = true
-            default: out.append(b)
+            case 0xEF:
+                // U+FFFE and U+FFFF (EF BF BE, EF BF BF) become U+FFFD
+                if i + 1 < n, b[i] == 0xBF, b[i + 1] == 0xBE || b[i + 1] == 0xBF {
+                    out.append(contentsOf: "\u{FFFD}".utf8)
+                    i += 2
+                } else {
+                    out.append(c)
+                }
+            default:  // the other C0 controls
+                out.append(0x5C)
+                out.append(UInt8(ascii: "x"))
+                out.append(hex[Int(c >> 4)])
+                out.append(hex[Int(c & 15)])
             }
+            run = i
         }
-        if pendingEFBF { out += [0xEF, 0xBF] } else if pendingEF { out.append(0xEF) }
+        if run < n { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[run..<n])) }
     }
 }
 
