@@ -25,17 +25,33 @@ extension ArchiveIndex {
                     "SELECT \(OverviewRow.qualifiedColumns) FROM msgid JOIN over ON over.num=msgid.num WHERE msgid.mid=? ORDER BY over.num LIMIT 1",
                     [mid])
             else { return nil }
-            let strict = try OverviewRow.fetch(
-                db, "SELECT \(OverviewRow.columns) FROM over WHERE tid=? ORDER BY ds, num LIMIT ?",
-                [seed.tid, limit])
-            var loose: [OverviewRow] = []
-            if let sid = seed.sid, strict.count < limit {
-                loose = try OverviewRow.fetch(
-                    db, "SELECT \(OverviewRow.columns) FROM over WHERE sid=? AND tid!=? ORDER BY ds DESC, num DESC LIMIT ?",
-                    [sid, seed.tid, limit - strict.count])
-            }
-            return ThreadRows(seed: seed, strict: strict, loose: loose)
+            return try Self.threadRows(db, seed: seed, limit: limit)
         }
+    }
+
+    /// Every message stored under `mid` (article-number order) and the thread of the first, in
+    /// one read: a message page needs both.
+    public func messagesAndThread(mid: String, limit: Int = 1000) throws -> (copies: [OverviewRow], thread: ThreadRows?) {
+        try read { db in
+            let copies = try OverviewRow.fetch(
+                db, "SELECT \(OverviewRow.qualifiedColumns) FROM msgid JOIN over ON over.num=msgid.num WHERE msgid.mid=? ORDER BY over.num",
+                [mid])
+            guard let seed = copies.first else { return ([], nil) }
+            return (copies, try Self.threadRows(db, seed: seed, limit: limit))
+        }
+    }
+
+    private static func threadRows(_ db: Database, seed: OverviewRow, limit: Int) throws -> ThreadRows {
+        let strict = try OverviewRow.fetch(
+            db, "SELECT \(OverviewRow.columns) FROM over WHERE tid=? ORDER BY ds, num LIMIT ?",
+            [seed.tid, limit])
+        var loose: [OverviewRow] = []
+        if let sid = seed.sid, strict.count < limit {
+            loose = try OverviewRow.fetch(
+                db, "SELECT \(OverviewRow.columns) FROM over WHERE sid=? AND tid!=? ORDER BY ds DESC, num DESC LIMIT ?",
+                [sid, seed.tid, limit - strict.count])
+        }
+        return ThreadRows(seed: seed, strict: strict, loose: loose)
     }
 
     /// Rows of a thread and its loose matches in article-number order, `batch` at a time after

@@ -43,6 +43,7 @@ public final class Scope: Sendable {
     /// A rendered fragment, cached until any inbox of the scope changes. `key` must name
     /// every input of `build` other than the archive's contents.
     func cached(_ key: String, _ build: () throws -> [UInt8]) rethrows -> [UInt8] {
+        if cache.isOff { return try build() }
         let k = name + "|" + generations.tag(for: self) + "|" + key
         if let hit = cache.get(k) { return hit }
         let v = try build()
@@ -143,6 +144,16 @@ public final class Scope: Sendable {
             loose.sort { ($0.row.ds, $0.key) > ($1.row.ds, $1.key) }
         }
         return Thread(seed: seed, strict: strict, loose: loose)
+    }
+
+    /// `docs(mid:)` and `thread(mid:)` together, as a message page needs them: for one inbox
+    /// in one index read.
+    public func copiesAndThread(mid: String) throws -> (docs: [Doc], thread: Thread?) {
+        guard !isAll, inboxes.count == 1 else { return (try docs(mid: mid), try thread(mid: mid)) }
+        let (copies, t) = try inboxes[0].index.messagesAndThread(mid: mid)
+        let docs = copies.map { doc($0, 0) }
+        guard let t else { return (docs, nil) }
+        return (docs, Thread(seed: doc(t.seed, 0), strict: t.strict.map { doc($0, 0) }, loose: t.loose.map { doc($0, 0) }))
     }
 
     /// Newest messages by received time (`before`/`after` inclusive), merged over inboxes.
@@ -272,6 +283,9 @@ final class RenderCache: @unchecked Sendable {
     static let overhead = 96
 
     init(budget: Int) { self.budget = budget }
+
+    /// `--cache-mb 0`: nothing is kept, so callers skip making keys.
+    var isOff: Bool { budget <= 0 }
 
     func get(_ key: String) -> [UInt8]? { lock.withLock { items[key] } }
 

@@ -79,9 +79,33 @@ public enum URLs {
 
     /// public-inbox's `fmt_ts`: `2024-01-01  9:00` (UTC, hour space-padded).
     public static func shortTime(_ seconds: Int64) -> String {
+        var out: [UInt8] = []
+        shortTime(seconds, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `shortTime` appended to page bytes (skeletons write one per message).
+    public static func shortTime(_ seconds: Int64, into out: inout [UInt8]) {
         let c = UTCCalendar.components(seconds)
-        let h = c.hour < 10 ? " \(c.hour)" : "\(c.hour)"
-        return "\(c.year)-\(p2(c.month))-\(p2(c.day)) \(h):\(p2(c.minute))"
+        let zero = UInt8(ascii: "0")
+        func two(_ n: Int, pad: UInt8) {
+            out.append(n < 10 ? pad : zero + UInt8(n / 10 % 10))
+            out.append(zero + UInt8(n % 10))
+        }
+        if c.year >= 1000 && c.year <= 9999 {
+            two(c.year / 100, pad: zero)
+            two(c.year % 100, pad: zero)
+        } else {
+            out.append(contentsOf: String(c.year).utf8)
+        }
+        out.append(UInt8(ascii: "-"))
+        two(c.month, pad: zero)
+        out.append(UInt8(ascii: "-"))
+        two(c.day, pad: zero)
+        out.append(UInt8(ascii: " "))
+        two(c.hour, pad: UInt8(ascii: " "))
+        out.append(UInt8(ascii: ":"))
+        two(c.minute, pad: zero)
     }
 
     /// `YYYYMMDDhhmmss` (public-inbox's `ts2str`, the `?t=` form).

@@ -15,6 +15,7 @@ enum Linkify {
 
     /// Message-IDs a line may link to (to ask the index about them in one go).
     static func candidates(_ line: Substring, into out: inout [String]) {
+        guard mayLink(line) else { return }
         for p in pieces(line) {
             switch p {
             case .url(_, let mid?): out.append(mid)
@@ -24,12 +25,15 @@ enum Linkify {
         }
     }
 
+    /// Whether a line has a byte that could start a link (`:`, `<`, `/`); most lines do not.
+    static func mayLink(_ line: Substring) -> Bool {
+        line.utf8.contains(where: { $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "/") })
+    }
+
     static func pieces(_ line: Substring) -> [Piece] {
         let u = line.utf8
         // fast path: nothing that could start a link
-        if !u.contains(where: { $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "/") }) {
-            return [.text(line)]
-        }
+        if !mayLink(line) { return [.text(line)] }
         // the scan works on the UTF-8 bytes; every cut is at an ASCII byte (a scalar boundary)
         return u.withContiguousStorageIfAvailable { scan(line, $0) } ?? scan(line, Array(u))
     }

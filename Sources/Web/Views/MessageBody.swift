@@ -113,6 +113,7 @@ struct MessageBody {
     }
 
     func line(_ s: Substring, into w: inout HTMLWriter) {
+        guard Linkify.mayLink(s) else { return w.text(s) }
         for piece in Linkify.pieces(s) {
             switch piece {
             case .text(let t): w.text(t)

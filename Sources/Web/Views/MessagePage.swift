@@ -6,10 +6,9 @@ import Mail
 /// skeleton and the reply instructions.
 enum MessagePage {
     static func render(site: Site, scope: Scope, mid: String) throws -> [UInt8]? {
-        let docs = try scope.docs(mid: mid)
-        guard let first = docs.first else { return nil }
+        let (docs, thread) = try scope.copiesAndThread(mid: mid)
+        guard let first = docs.first, let thread else { return nil }
         let messages = try docs.map(PageBounds.message)
-        guard let thread = try scope.thread(mid: mid) else { return nil }
         let model = ThreadModel(thread: thread, current: mid)
         var cands: [String] = []
         for m in messages { cands += MessageBody.candidates(m) + m.references }

@@ -26,7 +26,7 @@ enum SearchThreadView {
             // without the hits between them, depths may jump: indent one step at a time
             let level = min(e.level, lastLevel + 1)
             lastLevel = level
-            w.raw(URLs.shortTime(e.doc.row.ds) + " " + ThreadModel.prefix(level))
+            ThreadModel.linePrefix(ds: e.doc.row.ds, level: level, into: &w)
             let id = anchor(e.doc)
             ThreadSkeleton.line(e.doc, href: "#m" + id, extra: " id=r" + id, prev: &prev, into: &w)
         }

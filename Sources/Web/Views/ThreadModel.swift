@@ -66,6 +66,15 @@ struct ThreadModel {
         level == 0 ? "" : String(repeating: "  ", count: level - 1) + "` "
     }
 
+    /// A skeleton line's start: `shortTime` of `ds`, a space and `prefix(level)`, written as bytes.
+    static func linePrefix(ds: Int64, level: Int, into w: inout HTMLWriter) {
+        URLs.shortTime(ds, into: &w.bytes)
+        w.bytes.append(UInt8(ascii: " "))
+        guard level > 0 else { return }
+        for _ in 1..<level { w.raw("  ") }
+        w.raw("` ")
+    }
+
     /// public-inbox's subject normalisation for display, `(no subject)` when empty.
     static func normalizedSubject(_ s: String) -> String {
         let n = SubjectPath.normalized(s)
@@ -90,7 +99,7 @@ struct ThreadModel {
             curPop.append(s.removeLast())
             omitted = true
         }
-        if let l = s.last, l.lowercased().hasPrefix("re:") { s.removeLast() }
+        if let l = s.last, isRe(l) { s.removeLast() }
         if curPop.count == 1 {
             omitted = false
             p += prevPop.reversed()
@@ -98,5 +107,12 @@ struct ThreadModel {
         }
         prev = subject
         return (s, omitted)
+    }
+
+    /// Whether a word starts with `re:` in any case.
+    private static func isRe(_ word: Substring) -> Bool {
+        var it = word.utf8.makeIterator()
+        guard let r = it.next(), let e = it.next(), let c = it.next() else { return false }
+        return r | 0x20 == UInt8(ascii: "r") && e | 0x20 == UInt8(ascii: "e") && c == UInt8(ascii: ":")
     }
 }

@@ -72,7 +72,7 @@ enum ThreadPage {
             for (i, e) in model.entries.enumerated() {
                 var w = HTMLWriter(capacity: 256)
                 if let d = e.doc {
-                    w.raw(URLs.shortTime(d.row.ds) + " " + ThreadModel.prefix(e.level))
+                    ThreadModel.linePrefix(ds: d.row.ds, level: e.level, into: &w)
                     ThreadSkeleton.line(d, href: "#m" + ids[i], extra: "", prev: &prev, into: &w)
                 } else {
                     w.raw("     [not found] " + ThreadModel.prefix(e.level) + "&lt;<a href=#r" + ids[i] + ">")
@@ -206,7 +206,8 @@ enum ThreadPage {
             }
             // self: date, indent, author, bold, no link
             if let d = e.doc {
-                w.raw("<b>@ " + URLs.shortTime(d.row.ds) + " " + ThreadModel.prefix(e.level))
+                w.raw("<b>@ ")
+                ThreadModel.linePrefix(ds: d.row.ds, level: e.level, into: &w)
                 w.text(d.row.fromDisplay)
                 w.raw("</b>\n")
             }
@@ -257,7 +258,7 @@ enum ThreadPage {
                     w.raw("</a>&gt;\n")
                     continue
                 }
-                w.raw(URLs.shortTime(d.row.ds) + " " + ThreadModel.prefix(e.level))
+                ThreadModel.linePrefix(ds: d.row.ds, level: e.level, into: &w)
                 ThreadSkeleton.line(d, href: "#m" + ids[i], extra: " id=r" + ids[i], prev: &prev, into: &w)
             }
             w.raw("</pre>")

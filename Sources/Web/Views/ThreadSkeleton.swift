@@ -31,14 +31,15 @@ enum ThreadSkeleton {
                 w.raw("&gt;\n")
                 continue
             }
-            let pfx = URLs.shortTime(d.row.ds) + " " + ThreadModel.prefix(e.level)
             if d.key == current.key {
-                w.raw("<b>" + pfx + "<a id=r href=\"#t\">")
+                w.raw("<b>")
+                ThreadModel.linePrefix(ds: d.row.ds, level: e.level, into: &w)
+                w.raw("<a id=r href=\"#t\">")
                 w.text(d.row.fromDisplay)
                 w.raw(" [this message]</a></b>\n")
                 continue
             }
-            w.raw(pfx)
+            ThreadModel.linePrefix(ds: d.row.ds, level: e.level, into: &w)
             line(d, href: "../" + URLs.mid(d.mid) + "/", extra: "", prev: &prev, into: &w)
         }
     }
