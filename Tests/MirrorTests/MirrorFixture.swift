@@ -78,3 +78,8 @@ final class MirrorScene {
         try? FileManager.default.removeItem(atPath: dir)
     }
 }
+
+/// The `tidings` command line with its config in `dir` (and `dir` as home).
+func tidings(_ args: [String], _ dir: String) async throws -> Command.Result {
+    try await run([Command.tidings] + args + ["--config", dir + "/config"], env: isolated(dir), cwd: dir)
+}

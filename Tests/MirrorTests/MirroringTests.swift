@@ -22,10 +22,6 @@ func newMessage(_ id: String, to: String, parent: String? = nil, date: String = 
 /// `tidings clone` and `tidings fetch` against a real public-inbox-httpd and a second
 /// `tidings serve`, on loopback, with the real command line.
 @Suite(.serialized) struct MirroringTests {
-    func tidings(_ args: [String], _ dir: String) async throws -> Command.Result {
-        try await run([Command.tidings] + args + ["--config", dir + "/config"], env: isolated(dir), cwd: dir)
-    }
-
     @Test func cloneAndFetchFromPublicInboxHttpdFollowAdditionsAndRemovals() async throws {
         let src = try TemporaryInbox(name: "pi", address: "pi@example.org")
         try src.importFiles(Array(Fixtures.corpusFiles.prefix(30)).map(Fixtures.corpusPath))
@@ -214,5 +210,73 @@ func newMessage(_ id: String, to: String, parent: String? = nil, date: String = 
         #expect(try indexedMids(dir + "/kill") == (try indexedMids(source.inbox.inbox.config.dir)))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".tidings-clone") }
         #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+}
+
+/// Site clones, epoch ranges, and packs cut short in transit.
+@Suite(.serialized) struct MirroringEdgeTests {
+    @Test func aSiteRootClonesEveryInboxItsManifestLists() async throws {
+        let a = try TemporaryInbox(name: "alpha", address: "alpha@example.org")
+        try a.importFiles(Array(Fixtures.corpusFiles.prefix(10)).map(Fixtures.corpusPath))
+        let b = try Inbox.create(InboxConfig(name: "beta", dir: a.root + "/beta", addresses: ["beta@example.org"]), in: a.config)
+        _ = try Importer(inbox: b).importSources(Array(Fixtures.corpusFiles.suffix(5)).map { .file(path: Fixtures.corpusPath($0)) })
+        let server = try ServerProcess.tidings(config: a.config.path)
+        defer { server.stop() }
+        let dir = try temporaryDirectory("mirror-site")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try await tidings(["clone", server.url + "/", dir + "/top"], dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try indexedMids(dir + "/top/alpha") == (try indexedMids(a.inbox.config.dir)))
+        #expect(try indexedMids(dir + "/top/beta") == (try indexedMids(b.config.dir)))
+        let names = try PIConfig(path: dir + "/config").inboxes().map(\.name)
+        #expect(names.sorted() == ["alpha", "beta"])
+        let fetch = try await tidings(["fetch"], dir)
+        #expect(fetch.text.contains("fetch alpha: nothing new") && fetch.text.contains("fetch beta: nothing new"), "\(fetch.text)")
+    }
+
+    @Test func anEpochRangeMirrorsOnlyThoseEpochsAndFetchKeepsToThem() async throws {
+        let scene = try MirrorScene("range")
+        defer { withExtendedLifetime(scene) {} }
+        let epochs = scene.source.epochs
+        let r = try await tidings(["clone", "\(scene.server.url)/range", "--epoch", "~1.."], scene.dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(InboxRepository(dir: scene.dir + "/range").epochs() == Array(epochs.suffix(2)))
+        let importer = Importer(inbox: scene.source.inbox.inbox)
+        importer.rotateBytes = MirrorSource.rotateBytes
+        _ = try importer.importSources([.bytes(newMessage("range-new", to: "range@example.org"), origin: "new")])
+        let fetch = try await tidings(["fetch", "range"], scene.dir)
+        #expect(fetch.status == 0, "\(fetch.stderr)")
+        #expect(fetch.text.contains("1 imported"), "\(fetch.text)")
+        #expect(
+            InboxRepository(dir: scene.dir + "/range").epochs()
+                == Array(scene.source.epochs.suffix(scene.source.epochs.count - epochs.count + 2)))
+        #expect(try indexedMids(scene.dir + "/range").contains("range-new@mirror.example"))
+    }
+
+    @Test func aTruncatedPackFailsCloneAndFetchAndChangesNothing() async throws {
+        let scene = try MirrorScene("cut")
+        defer { withExtendedLifetime(scene) {} }
+        let proxy = try TruncatingProxy(upstream: scene.server.url)
+        let dir = scene.dir
+        let bad = try await tidings(["clone", "\(proxy.url)/cut"], dir)
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("cloning") && bad.stderr.contains("failed"), "\(bad.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/cut"))
+        #expect(try await tidings(["clone", "\(scene.server.url)/cut"], dir).status == 0)
+        let before = try indexedMids(dir + "/cut")
+        let tips = InboxRepository(dir: dir + "/cut").epochs().map { InboxRepository(dir: dir + "/cut").tip($0) }
+        _ = try Importer(inbox: scene.source.inbox.inbox).importSources([
+            .bytes(newMessage("cut-new", to: "cut@example.org"), origin: "new")
+        ])
+        _ = try Command.run(["git", "config", "--file", dir + "/config", "publicinbox.cut.upstream", "\(proxy.url)/cut"])
+        let cut = try await tidings(["fetch", "cut"], dir)
+        #expect(cut.status != 0)
+        #expect(cut.stderr.contains("fetching") && cut.stderr.contains("failed"), "\(cut.stderr)")
+        #expect(try indexedMids(dir + "/cut") == before)
+        #expect(InboxRepository(dir: dir + "/cut").epochs().map { InboxRepository(dir: dir + "/cut").tip($0) } == tips)
+        _ = try Command.run(["git", "config", "--file", dir + "/config", "publicinbox.cut.upstream", "\(scene.server.url)/cut"])
+        let good = try await tidings(["fetch", "cut"], dir)
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(try indexedMids(dir + "/cut") == before + ["cut-new@mirror.example"])
     }
 }
