@@ -280,3 +280,47 @@ func newMessage(_ id: String, to: String, parent: String? = nil, date: String = 
         #expect(try indexedMids(dir + "/cut") == before + ["cut-new@mirror.example"])
     }
 }
+
+/// Fetches killed with SIGKILL at several points.
+@Suite(.serialized) struct InterruptedFetchTests {
+    @Test func aFetchKilledAnywhereLeavesAConsistentMirrorAndTheNextOneCompletes() async throws {
+        let scene = try MirrorScene("killfetch")
+        defer { withExtendedLifetime(scene) {} }
+        let dir = scene.dir
+        let mirror = dir + "/killfetch"
+        #expect(try await tidings(["clone", "\(scene.server.url)/killfetch"], dir).status == 0)
+        let before = try indexedMids(mirror)
+        let importer = Importer(inbox: scene.source.inbox.inbox)
+        importer.rotateBytes = 40_000  // new epochs as well as new objects in old ones
+        let added = (0..<300).map { newMessage("kf-\($0)", to: "killfetch@example.org", parent: $0 % 7 == 0 ? before[0] : nil) }
+        _ = try importer.importSources(added.enumerated().map { .bytes($0.element, origin: "new#\($0.offset)") })
+        let final = try indexedMids(scene.source.inbox.inbox.config.dir)
+        var interrupted = 0
+        for delay in [50, 150, 300, 600, 1200, 2500] {
+            let p = try Subprocess(
+                [Command.tidings, "fetch", "--config", dir + "/config"], environment: isolated(dir), workingDirectory: dir)
+            p.closeStdin()
+            try await Task.sleep(for: .milliseconds(delay))
+            if !p.hasExited() {
+                interrupted += 1
+                p.signal(SIGKILL)
+            }
+            p.wait()
+            // whatever the moment: git is whole, the index holds the old messages in their order
+            // and nothing the source lacks (refs left in refs/tidings-incoming/ are cleared next time)
+            let repo = InboxRepository(dir: mirror)
+            for n in repo.epochs() {
+                let fsck = try Command.run(["git", "--git-dir=\(repo.epochPath(n))", "fsck", "--connectivity-only", "--no-dangling"])
+                #expect(fsck.status == 0, "epoch \(n) after \(delay) ms: \(fsck.stderr)")
+            }
+            let now = try indexedMids(mirror)
+            #expect(Array(now.prefix(before.count)) == before, "after \(delay) ms")
+            #expect(Set(now).isSubset(of: Set(final)), "after \(delay) ms")
+        }
+        #expect(interrupted > 0, "no fetch was interrupted")
+        let done = try await tidings(["fetch"], dir)
+        #expect(done.status == 0, "\(done.stderr)")
+        #expect(try indexedMids(mirror) == final)
+        #expect(InboxRepository(dir: mirror).epochs() == scene.source.epochs)
+    }
+}
