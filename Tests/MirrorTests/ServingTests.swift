@@ -210,3 +210,53 @@ import Testing
         #expect(Int(count.text.trimmingCharacters(in: .whitespacesAndNewlines)) == (try source.inbox.inbox.index.generation().messages))
     }
 }
+
+/// The commands `_/text/mirror/` prints, run as printed (each way in a directory of its own).
+@Suite(.serialized) struct MirrorPageTests {
+    @Test func everyCommandOnTheMirrorPageWorks() async throws {
+        let scene = try MirrorScene("page")
+        defer { withExtendedLifetime(scene) {} }
+        let page = try await run(["curl", "-sS", "\(scene.server.url)/page/_/text/mirror/raw"])
+        #expect(page.status == 0)
+        // the ways to mirror: split where the page says "# or"
+        var ways: [[String]] = [[]]
+        var pending = ""
+        // the inbox's configured url is http://127.0.0.1/page/ (no port): the server's own stands in
+        let text = page.text.replacingOccurrences(of: "http://127.0.0.1/", with: scene.server.url + "/")
+        for raw in text.split(separator: "\n") {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("# or") { ways.append([]) }
+            guard ["git clone", "public-inbox-", "tidings clone"].contains(where: { line.hasPrefix($0) }) || !pending.isEmpty else {
+                continue
+            }
+            if line.hasSuffix("\\") {
+                pending += line.dropLast() + " "
+                continue
+            }
+            var command = pending + line
+            pending = ""
+            if command.hasPrefix("tidings clone") {
+                guard !command.contains(" DIR") else { continue }  // the site-wide form, tested apart
+                command = "'\(Command.tidings)'" + command.dropFirst(7) + " --config ./config"
+            }
+            ways[ways.count - 1].append(command)
+        }
+        #expect(ways.count == 3, "\(text)")
+        #expect(ways[0].filter { $0.hasPrefix("git clone --mirror") }.count == scene.source.epochs.count)
+        let expected = try scene.source.inbox.inbox.index.generation().messages
+        for (i, way) in ways.enumerated() {
+            let dir = try temporaryDirectory("page-way-\(i)")
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let script = "set -e\n" + way.joined(separator: "\n") + "\n"
+            let r = try await run(["sh", "-c", script], env: isolated(dir), cwd: dir)
+            #expect(r.status == 0, "\(script)\n\(r.stderr.suffix(3000))")
+            let count =
+                way.last!.contains("tidings")
+                ? try indexedMids(dir + "/page").count
+                : Int(
+                    try Command.run(["sqlite3", dir + "/page/msgmap.sqlite3", "SELECT count(*) FROM msgmap"]).text.trimmingCharacters(
+                        in: .whitespacesAndNewlines)) ?? -1
+            #expect(count == expected, "\(script)")
+        }
+    }
+}

@@ -114,7 +114,7 @@ enum TextPages {
                     """
             }
             if let root = base.range(of: "/\(scope.name)/", options: .backwards).map({ String(base[..<$0.lowerBound]) }) {
-                s += "Every inbox of this site, for grok-pull (grokmirror) and tidings clone:\n  \(root)/manifest.js.gz\n"
+                s += "\nEvery inbox of this site, for grok-pull (grokmirror) and tidings clone:\n  \(root)/manifest.js.gz\n"
                 s += "  tidings clone \(root)/ DIR\n\n"
             }
             s += "Example config snippet for mirrors: \(base)_/text/config/raw\n"
