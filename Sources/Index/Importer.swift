@@ -178,7 +178,7 @@ public final class Importer {
                 try db.execute(
                     sql: """
                         DELETE FROM over; DELETE FROM msgid; DELETE FROM ghost; DELETE FROM subject; DELETE FROM epoch;
-                        DELETE FROM patchid; DELETE FROM rejected WHERE epoch IS NOT NULL;
+                        DELETE FROM patchid; DELETE FROM patch; DELETE FROM trailer; DELETE FROM rejected WHERE epoch IS NOT NULL;
                         DELETE FROM meta WHERE key IN ('num_highwater', 'tid_highwater');
                         INSERT INTO fts(fts) VALUES ('delete-all'); INSERT INTO fts_exact(fts_exact) VALUES ('delete-all');
                         """)

@@ -13,6 +13,8 @@ public struct PreparedMessage: Sendable {
     public var origin: String
     /// The full-text columns, extracted on the reading thread.
     var document: SearchDocument
+    /// What the message is to a patch series.
+    var patch: PatchFacts
 
     public init(raw: [UInt8], fallbackTime: MailDate, origin: String, stripHeaders: Bool) {
         let stored = stripHeaders ? Message.removingHeaders(droppedOnImport, from: raw) ?? raw : raw
@@ -25,7 +27,9 @@ public struct PreparedMessage: Sendable {
         self.timestamp = message.timestamp(fallback: fallbackTime)
         self.datestamp = message.datestamp(fallback: fallbackTime)
         self.origin = origin
-        self.document = SearchDocument(message)
+        let lines = BodyLines(SearchDocument.text(of: message))
+        self.document = SearchDocument(message, lines: lines)
+        self.patch = PatchFacts(message, lines: lines.lines)
     }
 }
 
@@ -178,6 +182,7 @@ final class IndexWriter {
         // search: patch ids
         let pidStatement = try db.cachedStatement(sql: "INSERT OR IGNORE INTO patchid(pid, num) VALUES (?, ?)")
         for pid in doc.patchIDs { try pidStatement.execute(arguments: [pid, num]) }
+        try SeriesRows.insert(db, num: num, facts: p.patch, from: from)
         return num
     }
 
@@ -213,6 +218,7 @@ final class IndexWriter {
         }
         try db.execute(sql: "DELETE FROM over WHERE num=?", arguments: [num])
         try db.execute(sql: "DELETE FROM msgid WHERE num=?", arguments: [num])
+        try SeriesRows.delete(db, num: num)
     }
 
     // MARK: threading (public-inbox OverIdx: add_over, link_refs, resolve_mid_to_tid)

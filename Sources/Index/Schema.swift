@@ -6,7 +6,9 @@ enum Schema {
     /// 2: `rejected` says which epoch, commit and object (added in place to version 1 indexes).
     /// 3: `fts_exact`, the words as written beside the stemmed `fts` (filled from git by
     /// `SearchUpgrade`; an index without it stays marked 2 until then).
-    static let version = 3
+    /// 4: `patch` and `trailer`, what each message is to a patch series (`SeriesRows`; filled
+    /// from git by `SearchUpgrade` too; an index without them stays marked 3 until then).
+    static let version = 4
 
     static func create(_ db: Database) throws {
         let existing = try db.tableExists("over")
@@ -61,8 +63,17 @@ enum Schema {
                 CREATE TABLE IF NOT EXISTS patchid(pid TEXT NOT NULL, num INTEGER NOT NULL, PRIMARY KEY(pid, num)) WITHOUT ROWID;
                 """)
         try migrate(db)
-        if !existing { try createExact(db) }
-        try mark(db, try hasExact(db) ? version : 2)
+        if !existing {
+            try createExact(db)
+            try db.execute(sql: SeriesRows.tables)
+        }
+        try mark(db, try current(db))
+    }
+
+    /// The version an index is at: the tables that upgrades add tell.
+    static func current(_ db: Database) throws -> Int {
+        guard try hasExact(db) else { return 2 }
+        return try SeriesRows.exist(db) ? 4 : 3
     }
 
     /// Records that the index is at `v` (never lowers the number).

@@ -22,16 +22,13 @@ struct SearchDocument: Sendable {
     var patchIDs: [String] = []
 
     /// Everything but `m` (the Message-IDs, known only once the message is admitted).
-    init(_ message: Message) {
-        s = message.subject
-        f = SearchDocument.addresses(message.from)
-        t = SearchDocument.addresses(message.to)
-        c = SearchDocument.addresses(message.cc)
-        l = message.headers.values("List-Id").joined(separator: " ")
+    init(_ message: Message) { self.init(message, lines: BodyLines(SearchDocument.text(of: message))) }
+
+    /// The text searched in a message's body: inline text parts (HTML as text when there is
+    /// nothing else) and attached patches.
+    static func text(of message: Message) -> String {
         var body: [String] = []
-        var names: [String] = []
         for p in message.parts {
-            if let fn = p.filename { names.append(fn) }
             if p.isInlineText, let text = p.text {
                 body.append(text)
             } else if p.contentType == "text/html", let text = p.text, !message.parts.contains(where: \.isInlineText) {
@@ -44,8 +41,18 @@ struct SearchDocument: Sendable {
             }
         }
         if message.parts.isEmpty { body.append(message.bodyText) }
-        n = names.joined(separator: " ")
-        let terms = BodyLines(body.joined(separator: "\n")).terms
+        return body.joined(separator: "\n")
+    }
+
+    /// Everything but `m`, from the body's lines as `text(of:)` gives them.
+    init(_ message: Message, lines: BodyLines) {
+        s = message.subject
+        f = SearchDocument.addresses(message.from)
+        t = SearchDocument.addresses(message.to)
+        c = SearchDocument.addresses(message.cc)
+        l = message.headers.values("List-Id").joined(separator: " ")
+        n = message.parts.compactMap(\.filename).joined(separator: " ")
+        let terms = lines.terms
         nq = terms.unquoted.joined(separator: "\n")
         q = terms.quoted.joined(separator: "\n")
         dfa = terms.removed.joined(separator: "\n")

@@ -94,7 +94,7 @@ struct ServeCommand: AsyncParsableCommand {
                 _ = try Inbox(config: c)
             } catch {
                 printError(
-                    "\(c.name): the index predates exact phrases and cannot be upgraded (\(error)); phrases match stemmed words until `tidings index \(c.name)` upgrades it"
+                    "\(c.name): the index predates exact phrases or patch series and cannot be upgraded (\(error)); phrases match stemmed words and series are not shown until `tidings index \(c.name)` upgrades it"
                 )
             }
         }

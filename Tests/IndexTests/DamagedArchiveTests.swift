@@ -109,8 +109,8 @@ import Testing
         let rows = try reopened.index.rejected(limit: 10)
         #expect(rows.map(\.reason) == ["empty message"])
         #expect(rows[0].epoch == nil)
-        // 3: opened for writing, the exact-words table is added too (SearchUpgrade)
-        #expect(try reopened.index.scalar("SELECT value FROM meta WHERE key='schema'") == 3)
+        // 4: opened for writing, the exact-words and series tables are added too (SearchUpgrade)
+        #expect(try reopened.index.scalar("SELECT value FROM meta WHERE key='schema'") == 4)
         // and records the new fields from now on
         let b = EpochBuilder()
         b.commit(files: ["x": Array("y".utf8)])

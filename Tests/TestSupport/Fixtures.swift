@@ -22,6 +22,15 @@ public enum Fixtures {
         return FileManager.default.fileExists(atPath: path) ? path : nil
     }
     public static func syntheticPath(_ name: String) -> String { root + "/synthetic/" + name }
+    /// Patch series fixtures (Tests/Fixtures/series, see its README).
+    public static func seriesPath(_ name: String) -> String { root + "/series/" + name }
+
+    /// Every series fixture path, sorted; the one whose name starts with `prefix` ("07").
+    public static var seriesFiles: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: root + "/series")) ?? []).filter { $0.hasSuffix(".eml") }.sorted()
+            .map(seriesPath)
+    }
+    public static func series(_ prefix: String) -> String { seriesFiles.first { $0.hasPrefix(root + "/series/" + prefix + "-") }! }
 
     public static func bytes(_ path: String) -> [UInt8] {
         guard let d = FileManager.default.contents(atPath: path) else { fatalError("missing fixture \(path)") }

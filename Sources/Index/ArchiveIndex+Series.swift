@@ -1,0 +1,229 @@
+import GRDB
+import Mail
+
+/// Patch series, from the `patch` and `trailer` tables (`SeriesRows`).
+extension ArchiveIndex {
+    /// Patches sent without threading join a version when they come from the same sender, with
+    /// the same version and count, this close to its first message (seconds).
+    public static let unthreadedWindow: Int64 = 3600
+
+    /// The series that the message `mid` (a cover letter or a patch) belongs to, every version
+    /// of it, nil when `mid` is neither (or the index predates series and is not upgraded yet).
+    public func series(of mid: String) throws -> PatchSeries? {
+        try pool.read { db in
+            guard try SeriesRows.exist(db), let start = try SeriesQuery(db).member(mid: mid) else { return nil }
+            return try SeriesQuery(db).series(around: start)
+        }
+    }
+
+    /// Recent versions of series (a cover letter, or a first patch without one in its thread
+    /// or sent unthreaded beside it), newest first by the time they arrived, before `ts` if given.
+    public func recentSeries(limit: Int, before ts: Int64? = nil) throws -> [SeriesVersion] {
+        try pool.read { db in
+            guard try SeriesRows.exist(db) else { return [] }
+            let q = SeriesQuery(db)
+            let heads = try SeriesQuery.PatchRow.fetch(
+                db,
+                """
+                SELECT \(SeriesQuery.PatchRow.columns) FROM patch JOIN over ON over.num = patch.num
+                WHERE patch.counter <= 1 AND over.ts < ?1 AND (patch.counter = 0 OR NOT EXISTS (
+                    SELECT 1 FROM patch p2 JOIN over o2 ON o2.num = p2.num
+                    WHERE p2.from_addr = patch.from_addr AND p2.version = patch.version AND p2.total = patch.total
+                        AND p2.counter = 0 AND p2.label = patch.label
+                        AND (o2.tid = over.tid OR o2.ts BETWEEN over.ts - ?2 AND over.ts + ?2)))
+                ORDER BY over.ts DESC, over.num DESC LIMIT ?3
+                """, [ts ?? Int64.max, ArchiveIndex.unthreadedWindow, limit])
+            return try heads.map { try q.version(around: $0) }
+        }
+    }
+}
+
+/// The questions behind `series(of:)`, on one read connection.
+struct SeriesQuery {
+    let db: Database
+
+    init(_ db: Database) { self.db = db }
+
+    /// A `patch` row with its overview row.
+    struct PatchRow {
+        var row: OverviewRow
+        var kind: Int
+        var version: Int
+        var counter: Int
+        var total: Int
+        var flags: Int
+        var label: String
+        var title: String
+        var titleKey: String
+        var fromAddr: String
+        var changeID: String?
+        var diffstat: String
+
+        static let columns =
+            OverviewRow.qualifiedColumns
+            + ", patch.kind, patch.version, patch.counter, patch.total, patch.flags, patch.label, patch.title, patch.title_key, patch.from_addr, patch.change_id, patch.diffstat"
+
+        static let overviewColumns = OverviewRow.columns.split(separator: ",").count
+
+        static func fetch(_ db: Database, _ sql: String, _ args: StatementArguments) throws -> [PatchRow] {
+            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: args).map { r in
+                let n = PatchRow.overviewColumns
+                return PatchRow(
+                    row: OverviewRow(row: r), kind: r[n], version: r[n + 1], counter: r[n + 2], total: r[n + 3], flags: r[n + 4],
+                    label: r[n + 5], title: r[n + 6], titleKey: r[n + 7], fromAddr: r[n + 8], changeID: r[n + 9], diffstat: r[n + 10])
+            }
+        }
+
+        var member: SeriesMember {
+            var parts = ["PATCH"]
+            if flags & SeriesRows.rfc != 0 { parts.append("RFC") }
+            if flags & SeriesRows.versionInferred == 0 { parts.append("v\(version)") }
+            if flags & SeriesRows.countersInferred == 0 { parts.append("\(counter)/\(total)") }
+            return SeriesMember(
+                row: row, counter: kind == 0 ? 0 : counter, title: title, amSubject: "[" + parts.joined(separator: " ") + "] " + title,
+                diffstat: Diffstat(stored: diffstat))
+        }
+    }
+
+    func member(mid: String) throws -> PatchRow? {
+        try PatchRow.fetch(
+            db,
+            "SELECT \(PatchRow.columns) FROM msgid JOIN over ON over.num = msgid.num JOIN patch ON patch.num = over.num WHERE msgid.mid = ? ORDER BY over.num LIMIT 1",
+            [mid]
+        ).first
+    }
+
+    /// Every version of the series `start` belongs to: linked by b4's `change-id` when the
+    /// series has one, else by the title of its cover letter (or first patch) and sender.
+    func series(around start: PatchRow) throws -> PatchSeries {
+        let mine = try version(around: start)
+        let headRow = try member(mid: mine.head.row.mid) ?? start
+        var heads: [PatchRow]
+        if let cid = mine.changeID {
+            heads = try PatchRow.fetch(
+                db,
+                "SELECT \(PatchRow.columns) FROM patch JOIN over ON over.num = patch.num WHERE patch.change_id = ? AND patch.counter <= 1 ORDER BY over.ds LIMIT 200",
+                [cid])
+        } else {
+            heads = try PatchRow.fetch(
+                db,
+                "SELECT \(PatchRow.columns) FROM patch JOIN over ON over.num = patch.num WHERE patch.title_key = ? AND patch.from_addr = ? AND patch.counter <= 1 ORDER BY over.ds LIMIT 200",
+                [headRow.titleKey, headRow.fromAddr])
+        }
+        var versions: [SeriesVersion] = []
+        var covered = Set(([mine.cover] + mine.patches).compactMap { $0?.row.num })
+        for h in heads where !covered.contains(h.row.num) {
+            let v = try version(around: h)
+            guard v.changeID == mine.changeID || mine.changeID == nil else { continue }
+            for m in [v.cover] + v.patches.map(Optional.some) { if let m { covered.insert(m.row.num) } }
+            versions.append(v)
+        }
+        versions.append(mine)
+        versions.sort { ($0.version, $0.head.row.ds, $0.head.row.num) < ($1.version, $1.head.row.ds, $1.head.row.num) }
+        let current = versions.firstIndex { $0.head.row.num == mine.head.row.num } ?? 0
+        return PatchSeries(versions: versions, current: current)
+    }
+
+    /// The version `p` is part of: the cover letter and patches of the same sender, version,
+    /// prefixes and count in its thread, and patches sent unthreaded close to it in time.
+    func version(around p: PatchRow) throws -> SeriesVersion {
+        let same = "patch.from_addr = ? AND patch.version = ? AND patch.total = ? AND patch.label = ?"
+        var rows = try PatchRow.fetch(
+            db,
+            "SELECT \(PatchRow.columns) FROM patch JOIN over ON over.num = patch.num WHERE over.tid = ? AND \(same) ORDER BY over.num",
+            [p.row.tid, p.fromAddr, p.version, p.total, p.label])
+        if !rows.contains(where: { $0.row.num == p.row.num }) { rows.append(p) }
+        var cover: PatchRow? = rows.first { $0.kind == 0 }
+        var byCounter: [Int: PatchRow] = [:]
+        for r in rows where r.kind == 1 && byCounter[r.counter] == nil { byCounter[r.counter] = r }
+        if p.total > 1 && (1...p.total).contains(where: { byCounter[$0] == nil }) {
+            let t = (cover ?? byCounter.values.min { $0.row.num < $1.row.num } ?? p).row.ts
+            let loose = try PatchRow.fetch(
+                db,
+                "SELECT \(PatchRow.columns) FROM patch JOIN over ON over.num = patch.num WHERE \(same) AND over.ts BETWEEN ? AND ? ORDER BY over.num",
+                [p.fromAddr, p.version, p.total, p.label, t - ArchiveIndex.unthreadedWindow, t + ArchiveIndex.unthreadedWindow])
+            for r in loose where r.row.tid != p.row.tid {
+                if r.kind == 0 {
+                    if cover == nil { cover = r }
+                } else if byCounter[r.counter] == nil {
+                    byCounter[r.counter] = r
+                }
+            }
+        }
+        var members = byCounter.keys.sorted().map { byCounter[$0]!.member }
+        var coverMember = cover?.member
+        try collectTrailers(cover: &coverMember, patches: &members)
+        let first = cover ?? byCounter[byCounter.keys.min() ?? 0] ?? p
+        let changeID = ([cover] + byCounter.keys.sorted().map { byCounter[$0] }).lazy.compactMap { $0?.changeID }.first
+        return SeriesVersion(
+            version: p.version, label: p.label, rfc: p.flags & SeriesRows.rfc != 0, resend: p.flags & SeriesRows.resend != 0,
+            title: first.title, total: p.total, changeID: changeID, cover: coverMember, patches: members)
+    }
+
+    /// Trailers given in the threads of the members, as b4 collects them: each reply's trailers
+    /// (those its sender gives) go up the chain of replies to the first cover letter or patch;
+    /// trailers of the replies passed on the way go with them. Those given to the cover letter
+    /// count for every patch.
+    func collectTrailers(cover: inout SeriesMember?, patches: inout [SeriesMember]) throws {
+        var found: [Int64: [CollectedTrailer]] = [:]
+        let tids = Set(([cover] + patches.map(Optional.some)).compactMap { $0?.row.tid })
+        for tid in tids {
+            let thread = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT over.num, over.mid, over.refs, over.from_name, over.from_addr, patch.kind
+                        FROM over LEFT JOIN patch ON patch.num = over.num WHERE over.tid = ?
+                        """), arguments: [tid])
+            var byMid: [String: Int64] = [:]
+            var parent: [Int64: String] = [:]
+            var isPatch: Set<Int64> = []
+            var from: [Int64: Address] = [:]
+            for r in thread {
+                let num: Int64 = r[0]
+                byMid[r[1]] = num
+                let refs: String = r[2]
+                if let last = refs.split(separator: " ").last { parent[num] = String(last) }
+                from[num] = Address(name: r[3], email: r[4])
+                if (r[5] as Int?) != nil { isPatch.insert(num) }
+            }
+            var given: [Int64: [Trailer]] = [:]
+            for r in try Row.fetchAll(
+                db.cachedStatement(
+                    sql:
+                        "SELECT trailer.num, trailer.name, trailer.value FROM trailer JOIN over ON over.num = trailer.num WHERE over.tid = ? ORDER BY trailer.num, trailer.seq"
+                ), arguments: [tid])
+            {
+                let num: Int64 = r[0]
+                let t = Trailer(name: r[1], value: r[2])
+                if t.given(by: from[num]) { given[num, default: []].append(t) }
+            }
+            let midOf = Dictionary(thread.map { (($0[0] as Int64), ($0[1] as String)) }, uniquingKeysWith: { a, _ in a })
+            for (reply, trailers) in given.sorted(by: { $0.key < $1.key }) {
+                var carried = trailers.map { CollectedTrailer(trailer: $0, mid: midOf[reply] ?? "", fromCover: false) }
+                var at = parent[reply].flatMap { byMid[$0] }
+                var steps = 0
+                while let p = at, steps < 100 {
+                    steps += 1
+                    if isPatch.contains(p) {
+                        found[p, default: []] += carried
+                        break
+                    }
+                    carried += (given[p] ?? []).map { CollectedTrailer(trailer: $0, mid: midOf[p] ?? "", fromCover: false) }
+                    guard let up = parent[p].flatMap({ byMid[$0] }), up != p else { break }
+                    at = up
+                }
+            }
+        }
+        func unique(_ list: [CollectedTrailer]) -> [CollectedTrailer] {
+            var out: [CollectedTrailer] = []
+            for t in list where !out.contains(where: { $0.trailer.same(t.trailer) }) { out.append(t) }
+            return out
+        }
+        let onCover = unique(cover.map { found[$0.row.num] ?? [] } ?? [])
+        cover?.trailers = onCover
+        for i in patches.indices {
+            let own = found[patches[i].row.num] ?? []
+            patches[i].trailers = unique(own + onCover.map { CollectedTrailer(trailer: $0.trailer, mid: $0.mid, fromCover: true) })
+        }
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import GRDB
+@testable import Index
+import Mail
+import TestSupport
+import Testing
+
+/// Series, versions and trailers found at index time on the real series fixtures
+/// (Tests/Fixtures/series/README.md says what each one is).
+@Suite struct SeriesTests {
+    static func mid(_ prefix: String) -> String { Message.parse(Fixtures.bytes(Fixtures.series(prefix))).primaryID! }
+
+    /// One inbox with every series fixture, shared by the tests that only read.
+    nonisolated(unsafe) static let shared: TemporaryInbox = {
+        let t = try! TemporaryInbox()
+        try! t.importFiles(Fixtures.seriesFiles)
+        return t
+    }()
+
+    func lines(_ m: SeriesMember?) -> [String] { (m?.trailers ?? []).map(\.trailer.line) }
+
+    @Test func coverLetterPatchesAndTrailersGivenToTheCoverAndThreeRepliesDown() throws {
+        let index = Self.shared.inbox.index
+        let s = try #require(try index.series(of: Self.mid("01")))
+        #expect(s.versions.count == 1)
+        let v = s.version
+        #expect(v.version == 1 && v.total == 2 && v.label == "PATCH" && !v.resend)
+        #expect(v.title == "virtio-blk: improve handling of DMA mapping failures")
+        #expect(v.cover?.row.mid == Self.mid("01"))
+        #expect(v.patches.map(\.counter) == [1, 2])
+        #expect(v.patches.map(\.row.mid) == [Self.mid("02"), Self.mid("03")])
+        #expect(v.missing.isEmpty)
+        let stefan = "Reviewed-by: Stefan Hajnoczi <stefanha@redhat.com>"
+        let ming = "Reviewed-by: Ming Lei <ming.lei@redhat.com>"
+        #expect(lines(v.cover) == [stefan])
+        #expect(lines(v.patches[0]) == [ming, stefan])
+        #expect(v.patches[0].trailers.map(\.fromCover) == [false, true])
+        #expect(v.patches[0].trailers[0].mid == Self.mid("05"))
+        #expect(lines(v.patches[1]) == [stefan])
+        #expect(v.trailerCounts.map(\.name) == ["Reviewed-by"])
+        #expect(v.trailerCounts.map(\.count) == [2])
+        // any member finds the same series; a reply is not a member
+        #expect(try index.series(of: Self.mid("03"))?.version.cover?.row.mid == Self.mid("01"))
+        #expect(try index.series(of: Self.mid("04")) == nil)
+        #expect(try index.series(of: Self.mid("06")) == nil)
+        // diffstat from the patches
+        #expect(v.patches[0].diffstat.files.map(\.path) == ["drivers/block/virtio_blk.c"])
+        #expect(v.diffstat.added > 0 && v.diffstat.removed > 0)
+    }
+
+    @Test func versionsLinkedByCoverTitleAndSenderWithMissingPatchesAndConditionalOffersLeftOut() throws {
+        let s = try #require(try Self.shared.inbox.index.series(of: Self.mid("12")))
+        #expect(s.versions.map(\.version) == [4, 5])
+        #expect(s.current == 1)
+        #expect(s.versions.map { $0.cover?.row.mid } == [Self.mid("07"), Self.mid("11")])
+        #expect(s.versions.map(\.missing) == [[2], [2]])
+        // v4: "With the wording fixed," / "With the things from Conny fixed,": not given yet
+        #expect(lines(s.versions[0].patches.first) == [])
+        #expect(lines(s.versions[1].patches.first) == ["Acked-by: Halil Pasic <pasic@linux.ibm.com>"])
+        #expect(try Self.shared.inbox.index.series(of: Self.mid("07"))?.current == 0)
+    }
+
+    @Test func coverTitlesThatDifferMakeTwoSeriesAsB4Sees() throws {
+        let index = Self.shared.inbox.index
+        let v2 = try #require(try index.series(of: Self.mid("14")))
+        let v3 = try #require(try index.series(of: Self.mid("16")))
+        #expect(v2.versions.map(\.version) == [2])
+        #expect(v3.versions.map(\.version) == [3])
+        #expect(v2.version.cover?.row.mid == Self.mid("24"))
+        #expect(lines(v2.version.patches.first) == ["Acked-by: Christian Borntraeger <borntraeger@de.ibm.com>"])
+        // 17 (Cornelia) answers 18 (Halil): both reach the patch
+        #expect(
+            Set(lines(v3.version.patches.first)) == [
+                "Acked-by: Halil Pasic <pasic@linux.ibm.com>", "Acked-by: Cornelia Huck <cohuck@redhat.com>",
+            ])
+    }
+
+    @Test func lonePatchesAndResendsAreVersionsOfOneSeries() throws {
+        let s = try #require(try Self.shared.inbox.index.series(of: Self.mid("21")))
+        #expect(s.versions.map(\.name) == ["v1", "v2 RESEND", "v3", "v3 RESEND"])
+        #expect(s.versions.map { $0.head.row.mid } == ["19", "20", "21", "22"].map(Self.mid))
+        #expect(s.versions.allSatisfy { $0.cover == nil && $0.patches.count == 1 && $0.missing.isEmpty })
+        #expect(s.versions[s.current].name == "v3")
+    }
+
+    @Test func recentSeriesNewestFirstOneEntryPerVersion() throws {
+        let all = try Self.shared.inbox.index.recentSeries(limit: 100)
+        #expect(all.count == 9)  // dmabl, validate v4+v5, accept v2+v3, multitouch ×4; no series counted twice
+        #expect(all.map(\.head.row.ts) == all.map(\.head.row.ts).sorted(by: >))
+        let page = try Self.shared.inbox.index.recentSeries(limit: 3)
+        let next = try Self.shared.inbox.index.recentSeries(limit: 100, before: page.last!.head.row.ts)
+        #expect(page.count + next.count == all.count)
+    }
+
+    @Test func mailInAnyOrderGivesTheSameSeries() throws {
+        let t = try TemporaryInbox()
+        try t.importFiles(Fixtures.seriesFiles.reversed())
+        for p in ["01", "12", "16", "21"] {
+            let a = try #require(try t.inbox.index.series(of: Self.mid(p)))
+            let b = try #require(try Self.shared.inbox.index.series(of: Self.mid(p)))
+            #expect(a.versions.map { $0.patches.map(\.row.mid) } == b.versions.map { $0.patches.map(\.row.mid) })
+            #expect(
+                a.versions.map { $0.patches.map { Set($0.trailers.map(\.trailer.line)) } }
+                    == b.versions.map { $0.patches.map { Set($0.trailers.map(\.trailer.line)) } })
+        }
+    }
+
+    /// `raw` without its threading headers (sent without `--thread`).
+    static func unthreaded(_ raw: [UInt8]) -> [UInt8] {
+        var out: [String] = []
+        var dropping = false
+        var inHeader = true
+        for line in String(decoding: raw, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
+            if inHeader && line.isEmpty { inHeader = false }
+            if inHeader {
+                if line.first == " " || line.first == "\t" {
+                    if dropping { continue }
+                } else {
+                    dropping = line.lowercased().hasPrefix("in-reply-to:") || line.lowercased().hasPrefix("references:")
+                    if dropping { continue }
+                }
+            }
+            out.append(String(line))
+        }
+        return Array(out.joined(separator: "\n").utf8)
+    }
+
+    @Test func patchesSentWithoutThreadingJoinTheirCoverLetter() throws {
+        let t = try TemporaryInbox()
+        try t.importBytes(["01", "02", "03"].map { Self.unthreaded(Fixtures.bytes(Fixtures.series($0))) })
+        let tids = try Set(["01", "02", "03"].map { try t.inbox.index.messages(mid: Self.mid($0))[0].tid })
+        #expect(tids.count == 3)
+        let v = try #require(try t.inbox.index.series(of: Self.mid("03"))).version
+        #expect(v.cover?.row.mid == Self.mid("01"))
+        #expect(v.patches.map(\.counter) == [1, 2])
+        #expect(try t.inbox.index.recentSeries(limit: 10).count == 1)
+    }
+
+    /// `raw` with `change-id:` added after its diff (as b4 writes it) and a new title.
+    static func withChangeID(_ raw: [UInt8], title: String?) -> [UInt8] {
+        var s = String(decoding: raw, as: UTF8.self)
+        if let title, let r = s.range(of: "virtio-input: add multi-touch support") { s.replaceSubrange(r, with: title) }
+        let footer = try! #require(s.range(of: "_______________________________________________", options: .backwards))
+        s.insert(contentsOf: "\n---\nbase-commit: 0123456789abcdef\nchange-id: 20201125-multitouch-5a1b2c3d\n\n", at: footer.lowerBound)
+        return Array(s.utf8)
+    }
+
+    @Test func aChangeIDLinksVersionsWhoseTitlesDiffer() throws {
+        let t = try TemporaryInbox()
+        try t.importBytes([
+            Self.withChangeID(Fixtures.bytes(Fixtures.series("19")), title: nil),
+            Self.withChangeID(Fixtures.bytes(Fixtures.series("21")), title: "virtio-input: support multi-touch"),
+            Fixtures.bytes(Fixtures.series("20")),  // same title, no change-id: not this series
+        ])
+        let s = try #require(try t.inbox.index.series(of: Self.mid("21")))
+        #expect(s.versions.map(\.version) == [1, 3])
+        #expect(s.version.changeID == "20201125-multitouch-5a1b2c3d")
+        #expect(s.version.title == "virtio-input: support multi-touch")
+    }
+
+    @Test func anIndexFromBeforeSeriesIsUpgradedInPlaceFromGit() throws {
+        let t = try TemporaryInbox()
+        try t.importFiles(Fixtures.seriesFiles)
+        try t.inbox.index.writeBatches { db in
+            try db.execute(sql: "DROP TABLE patch; DROP TABLE trailer; UPDATE meta SET value='3' WHERE key='schema'")
+        }
+        let old = try Inbox(config: t.inbox.config, readOnly: true)
+        #expect(try SearchUpgrade.needed(old.index))
+        #expect(try old.index.series(of: Self.mid("01")) == nil)
+        let upgraded = try Inbox(config: t.inbox.config)
+        #expect(try !SearchUpgrade.needed(upgraded.index))
+        #expect(try upgraded.index.scalar("SELECT value FROM meta WHERE key='schema'") == 4)
+        let a = try #require(try upgraded.index.series(of: Self.mid("01")))
+        #expect(a.version.patches.map { $0.trailers.count } == [2, 1])
+        // and rebuilt from git, the same again
+        _ = try Importer(inbox: upgraded).rebuild()
+        #expect(try upgraded.index.series(of: Self.mid("12"))?.versions.map(\.version) == [4, 5])
+    }
+}
