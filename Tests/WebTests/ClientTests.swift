@@ -70,7 +70,9 @@ func tempDir(_ tag: String) throws -> String {
     static let cover = "20200428151725.31091-1-joro@8bytes.org"
     static let smallRoot = "20200103184044.73568-1-dverkamp@chromium.org"
 
-    func b4Env(_ port: Int, _ dir: String, inbox: String = "test") throws -> [String: String] {
+    /// A b4 configuration (git config and XDG dirs in `dir`) that fetches from inbox `inbox` of a
+    /// server on loopback `port`.
+    static func b4Env(_ port: Int, _ dir: String, inbox: String = "test") throws -> [String: String] {
         let cfg = dir + "/gitconfig"
         let text = """
             [user]
@@ -96,7 +98,7 @@ func tempDir(_ tag: String) throws -> String {
         defer { server.stop() }
         let dir = try tempDir("b4")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let env = try b4Env(server.port, dir)
+        let env = try Self.b4Env(server.port, dir)
         for d in ["/mbox", "/am"] { try FileManager.default.createDirectory(atPath: dir + d, withIntermediateDirectories: true) }
 
         let mbox = try await runProgram(["b4", "--no-interactive", "mbox", "-o", dir + "/mbox", Self.smallRoot], env: env, cwd: dir)
@@ -175,7 +177,7 @@ func tempDir(_ tag: String) throws -> String {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir + "/am", withIntermediateDirectories: true)
         let am = try await runProgram(
-            ["b4", "--no-interactive", "am", "-o", dir + "/am", Self.cover], env: try b4Env(server.port, dir, inbox: "pid"), cwd: dir)
+            ["b4", "--no-interactive", "am", "-o", dir + "/am", Self.cover], env: try Self.b4Env(server.port, dir, inbox: "pid"), cwd: dir)
         #expect(am.status == 0, "\(am.stderr)")
         #expect(am.stderr.contains("code-review trailers"), "\(am.stderr)")
         let mbx = try FileManager.default.contentsOfDirectory(atPath: dir + "/am").first { $0.hasSuffix(".mbx") }
@@ -195,7 +197,7 @@ func tempDir(_ tag: String) throws -> String {
         defer { server.stop() }
         let dir = try tempDir("b4rev")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let env = try b4Env(server.port, dir, inbox: "rev")
+        let env = try Self.b4Env(server.port, dir, inbox: "rev")
         let v1 = "20191217190610.248061-1-dverkamp@chromium.org"
         for check in [false, true] {
             let name = check ? "c.mbox" : "plain.mbox"

@@ -49,6 +49,7 @@ enum Style {
         table.ib{border-collapse:collapse;width:100%}
         table.ib td,table.ib th{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--rule);vertical-align:top}
         .topics a.s{font-weight:600}
+        .series{background:var(--card);border:1px solid var(--rule);border-radius:6px;padding:.3rem .9rem;font-size:.9rem}
         @media (max-width:600px){body{padding:.4rem .6rem 1.5rem;font-size:15px}pre,code{font-size:.8rem}\
         .msg{padding:.15rem .55rem;border-radius:4px}.q{margin-left:-.4rem;padding-left:.35rem}}
         """

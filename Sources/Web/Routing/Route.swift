@@ -19,6 +19,14 @@ public enum Route: Equatable, Sendable {
     case threadAtom(scope: String, mid: String)
     case diff(scope: String, mid: String)
     case attachment(scope: String, mid: String, index: String, filename: String)
+    /// `MID/series/`: every version of the patch series `MID` belongs to.
+    case series(scope: String, mid: String)
+    /// `MID/series.mbox`: the series as `b4 am` writes it, ready for `git am`.
+    case seriesMbox(scope: String, mid: String)
+    /// `_/series/`: recent series, newest first (paged by `?t=`).
+    case seriesList(scope: String)
+    /// `_/series/new.atom`: the Atom twin of `seriesList`.
+    case seriesAtom(scope: String)
     /// `…/info/refs?service=git-upload-pack` of an epoch (`/INBOX/N`, `/INBOX/N.git`,
     /// `/INBOX/git/N.git`), or of the inbox when `epoch` is nil.
     case gitInfoRefs(scope: String, epoch: Int?)
@@ -57,6 +65,9 @@ public enum Route: Equatable, Sendable {
         case "all.mbox.gz": return .allMbox(scope: scope)
         case "manifest.js.gz": return .manifest(scope: scope)
         case "_/text", "_/text/": return .redirect(scope: scope, path: "_/text/help/", permanent: false)
+        case "_/series/": return .seriesList(scope: scope)
+        case "_/series": return .redirect(scope: scope, path: "_/series/", permanent: true)
+        case "_/series/new.atom": return .seriesAtom(scope: scope)
         default: break
         }
         if rest.hasPrefix("_/text/") {
@@ -92,6 +103,9 @@ public enum Route: Equatable, Sendable {
         case "f", "f/": return .redirect(scope: scope, path: esc + "/", permanent: true)
         case "d/": return .diff(scope: scope, mid: mid)
         case "d": return .redirect(scope: scope, path: esc + "/d/", permanent: true)
+        case "series/": return .series(scope: scope, mid: mid)
+        case "series": return .redirect(scope: scope, path: esc + "/series/", permanent: true)
+        case "series.mbox": return .seriesMbox(scope: scope, mid: mid)
         default: break
         }
         let tail = segs[1]

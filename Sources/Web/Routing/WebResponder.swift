@@ -175,6 +175,18 @@ public struct WebResponder: HTTPResponder {
         case .attachment(let s, let mid, let index, _):
             let sc = scope(s)
             return try await site.blocking { try Attachments.serve(scope: sc, mid: mid, index: index) }
+        case .series(let s, let mid):
+            let sc = scope(s)
+            return try await site.blocking { try SeriesPage.render(scope: sc, mid: mid, host: host) }
+        case .seriesMbox(let s, let mid):
+            let sc = scope(s)
+            return try await site.blocking { try SeriesMbox.render(scope: sc, mid: mid) }
+        case .seriesList(let s):
+            let sc = scope(s)
+            return try await site.blocking { try SeriesListPage.render(scope: sc, t: t) }
+        case .seriesAtom(let s):
+            let sc = scope(s)
+            return try await site.blocking { try SeriesListPage.atom(scope: sc, host: host, t: t) }
         case .bareMid(let mid):
             return try await site.blocking {
                 var found: [Scope] = []

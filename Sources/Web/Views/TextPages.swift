@@ -26,6 +26,14 @@ enum TextPages {
                   \(base)MID/t/            the whole thread, nested
                   \(base)MID/t.mbox.gz     the thread as a gzipped mbox (for b4, git am)
                   \(base)MID/t.atom        Atom feed of the thread
+                  \(base)MID/series/       the patch series MID (a cover letter or patch)
+                                           belongs to: every version, each patch with
+                                           the trailers collected from replies, what
+                                           never arrived, the diffstat
+                  \(base)MID/series.mbox   that version's patches for git am, collected
+                                           trailers applied (as `b4 am` writes them)
+                  \(base)_/series/         recent patch series, newest first (?t= pages)
+                  \(base)_/series/new.atom Atom feed of recent patch series
                   \(base)new.atom          Atom feed of the newest messages
                   \(base)new.html          the newest messages
                   \(base)all.mbox.gz       every message, as one gzipped mbox
