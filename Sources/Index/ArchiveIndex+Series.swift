@@ -163,10 +163,28 @@ struct SeriesQuery {
     /// Trailers given in the threads of the members, as b4 collects them: each reply's trailers
     /// (those its sender gives) go up the chain of replies to the first cover letter or patch;
     /// trailers of the replies passed on the way go with them. Those given to the cover letter
-    /// count for every patch.
+    /// count for every patch. Those given to the same patch (the same `git patch-id`) posted
+    /// elsewhere count too, as b4's patch-id search finds them.
     func collectTrailers(cover: inout SeriesMember?, patches: inout [SeriesMember]) throws {
         var found: [Int64: [CollectedTrailer]] = [:]
-        let tids = Set(([cover] + patches.map(Optional.some)).compactMap { $0?.row.tid })
+        var tids = Set(([cover] + patches.map(Optional.some)).compactMap { $0?.row.tid })
+        let members = Set(patches.map(\.row.num))
+        var twinOf: [Int64: Int64] = [:]
+        for p in patches {
+            for r in try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT b.num, over.tid FROM patchid a JOIN patchid b ON b.pid = a.pid AND b.num != a.num
+                        JOIN patch ON patch.num = b.num AND patch.kind = 1 JOIN over ON over.num = b.num
+                        WHERE a.num = ? LIMIT 20
+                        """), arguments: [p.row.num])
+            {
+                let twin: Int64 = r[0]
+                guard !members.contains(twin), twinOf[twin] == nil else { continue }
+                twinOf[twin] = p.row.num
+                tids.insert(r[1])
+            }
+        }
         for tid in tids {
             let thread = try Row.fetchAll(
                 db.cachedStatement(
@@ -219,6 +237,7 @@ struct SeriesQuery {
             for t in list where !out.contains(where: { $0.trailer.same(t.trailer) }) { out.append(t) }
             return out
         }
+        for (twin, member) in twinOf.sorted(by: { $0.key < $1.key }) { found[member, default: []] += found[twin] ?? [] }
         let onCover = unique(cover.map { found[$0.row.num] ?? [] } ?? [])
         cover?.trailers = onCover
         for i in patches.indices {

@@ -214,7 +214,7 @@ final class IndexWriter {
             }
             for pid in doc.patchIDs { try db.execute(sql: "DELETE FROM patchid WHERE pid=? AND num=?", arguments: [pid, num]) }
         } else {
-            try db.execute(sql: "DELETE FROM patchid WHERE num=?", arguments: [num])  // a scan: rare
+            try db.execute(sql: "DELETE FROM patchid WHERE num=?", arguments: [num])  // patchid_num
         }
         try db.execute(sql: "DELETE FROM over WHERE num=?", arguments: [num])
         try db.execute(sql: "DELETE FROM msgid WHERE num=?", arguments: [num])

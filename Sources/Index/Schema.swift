@@ -61,6 +61,8 @@ enum Schema {
                 );
                 -- search: `git patch-id --stable` of each patch in a message (the `patchid:` prefix)
                 CREATE TABLE IF NOT EXISTS patchid(pid TEXT NOT NULL, num INTEGER NOT NULL, PRIMARY KEY(pid, num)) WITHOUT ROWID;
+                -- series: the patch ids of one message (the same patch posted elsewhere, its trailers)
+                CREATE INDEX IF NOT EXISTS patchid_num ON patchid(num);
                 """)
         try migrate(db)
         if !existing {

@@ -78,6 +78,10 @@ public enum Trailers {
                 value = String(value[..<hash.lowerBound]).trimmingTrailingSpace
             }
             if notFromReplies.contains(lname) { continue }
+            if person, let gt = value.firstIndex(of: ">"), value.contains("<") {
+                // b4 keeps `Name <addr>` of a person trailer: "(because …" after it is not part of it
+                value = String(value[...gt])
+            }
             if conditional { continue }
             out.append(Trailer(name: name, value: value))
         }

@@ -65,6 +65,7 @@ import Testing
             "Link: https://lore.kernel.org/r/x@y",
             "Suggested-by: https://example.org",
             "Acked-by: Real Person <real@example.org> # for the net part",
+            "Acked-by: Chia-I Wu <olvaffe@gmail.com> (because I am not familiar",
             "-- ",
             "Signed-off-by: In Signature <sig@example.org>",
         ].joined(separator: "\n")
@@ -75,6 +76,7 @@ import Testing
                 "Fixes: 0123abcd (\"subject\")",
                 "Link: https://lore.kernel.org/r/x@y",
                 "Acked-by: Real Person <real@example.org>",
+                "Acked-by: Chia-I Wu <olvaffe@gmail.com>",
             ])
     }
 
