@@ -135,7 +135,13 @@ extension Site {
                         if kept!.count + b.readableBytes > 16 << 20 { kept = nil } else { kept! += b.readableBytesView }
                     }
                     while true {
-                        let chunk = try await site.blocking { try source.next() }
+                        // pieces up to 32 KiB per trip to the blocking pool (a thread page: one
+                        // piece per message), not one trip per piece
+                        let chunk = try await site.blocking { () -> [UInt8]? in
+                            guard var acc = try source.next() else { return nil }
+                            while acc.count < 32768, let more = try source.next() { acc += more }
+                            return acc
+                        }
                         guard let chunk else { break }
                         pending += chunk
                         if pending.count < 32768 { continue }
