@@ -7,7 +7,7 @@ import TestSupport
 #endif
 
 /// A real HTTP server process (`tidings serve` or `public-inbox-httpd`) on a free loopback
-/// port, its output in a log file, ended with SIGTERM (then SIGKILL) by `stop`.
+/// port, its output in a log file, ended by `stop` or when the test process exits.
 final class ServerProcess: @unchecked Sendable {
     let port: Int
     let process: Subprocess
@@ -39,8 +39,10 @@ final class ServerProcess: @unchecked Sendable {
         for _ in 0..<5 {
             let port = try freePort()
             let quoted = command(port).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
-            let p = try Subprocess(["sh", "-c", "exec \(quoted) >>'\(log)' 2>&1"], environment: env)
-            p.closeStdin()
+            // the server ends when our end of the shell's stdin closes: on `stop`, or when the
+            // test process exits without stopping it (a suite's shared server)
+            let script = "exec 3<&0; \(quoted) >>'\(log)' 2>&1 </dev/null 3<&- & p=$!; (read x <&3; kill $p) & wait $p"
+            let p = try Subprocess(["sh", "-c", script], environment: env)
             let s = ServerProcess(port: port, process: p, log: log)
             if s.waitUntilListening() { return s }
             s.stop()
@@ -86,8 +88,8 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     func stop() {
-        process.signal(SIGTERM)
-        for _ in 0..<50 where !process.hasExited() { usleep(100_000) }
+        process.closeStdin()
+        for _ in 0..<100 where !process.hasExited() { usleep(100_000) }
         process.signal(SIGKILL)
         process.wait()
     }
