@@ -151,6 +151,10 @@ struct SeriesQuery {
             }
         }
         var members = byCounter.keys.sorted().map { byCounter[$0]!.member }
+        for i in members.indices {
+            members[i].patchIDs = try String.fetchAll(
+                db.cachedStatement(sql: "SELECT pid FROM patchid WHERE num = ? ORDER BY pid"), arguments: [members[i].row.num])
+        }
         var coverMember = cover?.member
         try collectTrailers(cover: &coverMember, patches: &members)
         let first = cover ?? byCounter[byCounter.keys.min() ?? 0] ?? p

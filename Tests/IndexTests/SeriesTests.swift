@@ -81,6 +81,9 @@ import Testing
         #expect(s.versions.map { $0.head.row.mid } == ["19", "20", "21", "22"].map(Self.mid))
         #expect(s.versions.allSatisfy { $0.cover == nil && $0.patches.count == 1 && $0.missing.isEmpty })
         #expect(s.versions[s.current].name == "v3")
+        // the RESEND of v3 is the same diff; v1 → v2 changed it
+        #expect(s.versions[3].unchanged(since: s.versions[2]).map(\.unchanged) == [true])
+        #expect(s.versions[1].unchanged(since: s.versions[0]).map(\.unchanged) == [false])
     }
 
     @Test func recentSeriesNewestFirstOneEntryPerVersion() throws {

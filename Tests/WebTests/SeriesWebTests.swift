@@ -76,6 +76,7 @@ func amPatches(_ mbox: String) -> [(subject: String, trailers: [String])] {
         #expect(html.contains("<h1>s390: virtio: let arch validate VIRTIO features</h1>"))
         #expect(html.contains(">v4</a>") && html.contains(">v5</a>"))
         #expect(html.contains("2/2 never arrived"))
+        #expect(html.contains("Compared with [PATCH v4]:</p><pre> 1/2: diff "))
         #expect(html.contains("Acked-by: Halil Pasic &lt;pasic@linux.ibm.com&gt;"))
         #expect(html.contains("arch/s390/mm/init.c") || html.contains("drivers/virtio/virtio.c"))
         #expect(!html.contains("Reviewed-by: Cornelia Huck &lt;cohuck@redhat.com&gt;</a>"))  // conditional, not collected

@@ -10,4 +10,7 @@ public struct SeriesMember: Sendable {
     public var diffstat: Diffstat
     /// For a patch: the trailers given in replies to it, then those given to the cover letter.
     public var trailers: [CollectedTrailer] = []
+    /// `git patch-id --stable` of its diff (empty for a cover letter): the same in two versions
+    /// when the diff did not change.
+    public var patchIDs: [String] = []
 }

@@ -23,6 +23,15 @@ public struct SeriesVersion: Sendable {
         return (1...max(total, 1)).filter { !have.contains($0) }
     }
 
+    /// Each patch compared with the patch of the same number in `older`: nil when `older` has
+    /// none, true when its diff is the same (same patch-id).
+    public func unchanged(since older: SeriesVersion) -> [(counter: Int, unchanged: Bool?)] {
+        patches.map { p in
+            guard let o = older.patches.first(where: { $0.counter == p.counter }) else { return (p.counter, nil) }
+            return (p.counter, !p.patchIDs.isEmpty && p.patchIDs == o.patchIDs)
+        }
+    }
+
     /// The diffstat of all patches.
     public var diffstat: Diffstat {
         var d = Diffstat()

@@ -37,7 +37,10 @@ enum SeriesPage {
             w.text(cid)
         }
         w.raw("</p>")
-        for (i, v) in s.versions.enumerated() { version(v, current: i == s.current, into: &w) }
+        for (i, v) in s.versions.enumerated() {
+            version(v, current: i == s.current, into: &w)
+            if i > 0 { comparison(v, s.versions[i - 1], into: &w) }
+        }
         Layout.end(&w, scope: scope, upfx: upfx)
         return .html(w.bytes)
     }
@@ -97,6 +100,32 @@ enum SeriesPage {
             )
         }
         w.raw("</section>")
+    }
+
+    /// What changed in each patch since the version before: the same diff (same patch-id) or
+    /// not, with the diffstat of both.
+    static func comparison(_ v: SeriesVersion, _ older: SeriesVersion, into w: inout HTMLWriter) {
+        w.raw("<p class=muted>Compared with ")
+        w.text(older.tag)
+        w.raw(":</p><pre>")
+        for (counter, same) in v.unchanged(since: older) {
+            w.raw(" \(counter)/\(v.total): ")
+            guard let same else {
+                w.raw("new in this version\n")
+                continue
+            }
+            if same {
+                w.raw("diff unchanged\n")
+            } else {
+                let now = v.patches.first { $0.counter == counter }!.diffstat
+                let before = older.patches.first { $0.counter == counter }!.diffstat
+                w.raw("diff changed (<span class=add>+\(before.added)</span>/<span class=del>-\(before.removed)</span> → ")
+                w.raw("<span class=add>+\(now.added)</span>/<span class=del>-\(now.removed)</span>)\n")
+            }
+        }
+        let gone = older.patches.map(\.counter).filter { c in !v.patches.contains { $0.counter == c } }
+        if !gone.isEmpty { w.raw(" not in this version: " + gone.map { "\($0)/\(older.total)" }.joined(separator: ", ") + "\n") }
+        w.raw("</pre>")
     }
 
     static func row(_ m: SeriesMember, total: Int, note: String?, into w: inout HTMLWriter) {
