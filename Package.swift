@@ -102,3 +102,16 @@ let package = Package(
         ),
     ]
 )
+
+// libFuzzer targets (Fuzz/NAME/), declared only when scripts/fuzz.sh builds them with
+// `-sanitize=fuzzer,address`: never part of the default build, the tests or CI.
+if Context.environment["TIDINGS_FUZZ"] == "1" {
+    package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/FuzzSupport"))
+    let fuzzTargets: [(String, [Target.Dependency])] = [
+        ("FuzzMessage", ["Mail"]), ("FuzzMbox", ["Mail"]), ("FuzzMaildir", ["Index", "Mail"]), ("FuzzBody", ["Index", "Mail"]),
+        ("FuzzQuery", ["Index", "Store"]), ("FuzzDate", ["Index", "Mail"]), ("FuzzRoute", ["Web", "Mail"]),
+    ]
+    for (name, dependencies) in fuzzTargets {
+        package.targets.append(.executableTarget(name: name, dependencies: ["FuzzSupport"] + dependencies, path: "Fuzz/\(name)"))
+    }
+}

@@ -30,9 +30,10 @@ public struct MboxReader {
     public let format: MboxFormat
     private let reader: LineReader
 
-    public init(fd: Int32, format: MboxFormat) {
+    /// `bufferSize`: the first read's size (the buffer grows for longer lines).
+    public init(fd: Int32, format: MboxFormat, bufferSize: Int = 1 << 20) {
         self.format = format
-        self.reader = LineReader(fd: fd)
+        self.reader = LineReader(fd: fd, bufferSize: bufferSize)
     }
 
     /// Calls `body` with each message in order.
