@@ -130,10 +130,16 @@ public struct BodyLines: Sendable {
         guard line.hasPrefix("@@ -") else { return nil }
         let rest = line.dropFirst(4)
         guard let plus = rest.firstIndex(of: "+"), let end = rest[plus...].range(of: " @@") else { return nil }
+        // digits only, as git's scan_hunk_header: `-9223372036854775808` is no line count (a
+        // body with it crashed indexing and the page when the count was run down past Int.min)
+        func number(_ s: Substring) -> Int? {
+            guard !s.isEmpty, s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+            return Int(s)
+        }
         func count(_ s: Substring) -> Int? {
             let parts = s.split(separator: ",")
-            guard let first = parts.first, Int(first) != nil else { return nil }
-            if parts.count > 1 { return Int(parts[1].trimmingCharacters(in: " ")) }
+            guard let first = parts.first, number(first) != nil else { return nil }
+            if parts.count > 1 { return number(parts[1].trimmingCharacters(in: " ")) }
             return 1
         }
         guard let a = count(rest[rest.startIndex..<plus].dropLast(rest[rest.startIndex..<plus].hasSuffix(" ") ? 1 : 0)),

@@ -46,6 +46,9 @@ public enum Fixtures {
     }
     public static func synthetic(_ name: String) -> [UInt8] { bytes(syntheticPath(name)) }
 
+    /// An input a fuzzer (scripts/fuzz.sh) found a bug with, as it was minimised (Tests/Fixtures/fuzz).
+    public static func fuzz(_ name: String) -> [UInt8] { bytes(root + "/fuzz/" + name) }
+
     /// Every corpus fixture file name, sorted.
     public static var corpusFiles: [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: root + "/corpus")) ?? []).filter { $0.hasSuffix(".eml") }.sorted()

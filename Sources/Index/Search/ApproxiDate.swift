@@ -233,11 +233,14 @@ public enum ApproxiDate {
             }
             if ApproxiDate.match(s, start, "months") >= 5 {
                 update(0)
+                // git steps back a year at a time; counted here, so that `999999999999.months`
+                // neither spins nor runs tm_year out of range
                 var n = Int(tm.tm_mon) - number
                 number = 0
-                while n < 0 {
-                    n += 12
-                    tm.tm_year -= 1
+                if n < 0 {
+                    let years = (11 - n) / 12
+                    n += 12 * years
+                    tm.tm_year = Int32(clamping: Int(tm.tm_year) - years)
                 }
                 tm.tm_mon = Int32(n)
                 touched = true
@@ -245,7 +248,7 @@ public enum ApproxiDate {
             }
             if ApproxiDate.match(s, start, "years") >= 4 {
                 update(0)
-                tm.tm_year -= Int32(number)
+                tm.tm_year = Int32(clamping: Int(tm.tm_year) - number)
                 number = 0
                 touched = true
             }

@@ -53,9 +53,9 @@ public struct DateRange: Sendable, Equatable {
             }
             if days.allSatisfy({ $0 != nil }) {
                 let lo = days[0]!
-                if parts.count == 1 { return DateRange(column: .date, lower: lo, upper: lo! + 2 * day - 1) }
+                if parts.count == 1 { return DateRange(column: .date, lower: lo, upper: plus(lo!, 2 * day - 1)) }
                 let hi = days[1]!
-                return DateRange(column: .date, lower: lo, upper: hi.map { $0 + day - 1 })
+                return DateRange(column: .date, lower: lo, upper: hi.map { plus($0, day - 1) })
             }
             var bounds: [Int64?] = []
             for p in parts {
@@ -67,7 +67,7 @@ public struct DateRange: Sendable, Equatable {
                     bounds.append(try approx(p))
                 }
             }
-            if parts.count == 1 { return DateRange(column: .date, lower: bounds[0], upper: bounds[0]! + day) }
+            if parts.count == 1 { return DateRange(column: .date, lower: bounds[0], upper: plus(bounds[0]!, day)) }
             return DateRange(column: .date, lower: bounds[0], upper: bounds[1])
         case "dt":
             let bounds = try parts.map { p -> Int64? in
@@ -76,7 +76,7 @@ public struct DateRange: Sendable, Equatable {
                 if p.utf8.count == 14 && p.allSatisfy(\.isASCIIDigitChar) { throw bad("'\(p)' is not a valid time") }
                 return try approx(p)
             }
-            if parts.count == 1 { return DateRange(column: .date, lower: bounds[0], upper: bounds[0]! + day) }
+            if parts.count == 1 { return DateRange(column: .date, lower: bounds[0], upper: plus(bounds[0]!, day)) }
             return DateRange(column: .date, lower: bounds[0], upper: bounds[1])
         default:  // rt
             let bounds = try parts.map { p -> Int64? in
@@ -87,9 +87,16 @@ public struct DateRange: Sendable, Equatable {
                 }
                 return try approx(p)
             }
-            if parts.count == 1 { return DateRange(column: .received, lower: bounds[0], upper: bounds[0]! + day) }
+            if parts.count == 1 { return DateRange(column: .received, lower: bounds[0], upper: plus(bounds[0]!, day)) }
             return DateRange(column: .received, lower: bounds[0], upper: bounds[1])
         }
+    }
+
+    /// `t + seconds`, held at the largest time instead of overflowing (`rt:9223372036854775807`
+    /// and `d:@9223372036854775807` are valid ranges that match nothing, not a crash).
+    static func plus(_ t: Int64, _ seconds: Int64) -> Int64 {
+        let (sum, overflow) = t.addingReportingOverflow(seconds)
+        return overflow ? Int64.max : sum
     }
 
     /// `YYYYMMDD` or `YYYY-MM-DD` shaped (valid or not).
