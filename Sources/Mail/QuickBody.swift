@@ -11,7 +11,9 @@ enum QuickBody {
 
     static func text(_ raw: [UInt8]) -> String? {
         let (headerEnd, bodyStart) = headerBoundary(raw)
-        guard headerEnd <= ParseLimits.default.maxHeaderBytes, raw.count <= ParseLimits.default.maxBytes else { return nil }
+        guard headerEnd <= ParseLimits.default.maxHeaderBytes, raw.count <= ParseLimits.default.maxBytes,
+            onlyFields(raw[0..<headerEnd])
+        else { return nil }
         let headers = Headers.parse(raw[0..<headerEnd], only: fields)
         guard let type = ContentType(headers) else { return nil }
         let body = raw[bodyStart...]
@@ -23,6 +25,7 @@ enum QuickBody {
         var texts: [String] = []
         for c in contents {
             let (end, start) = headerBoundary(c)
+            guard onlyFields(c[..<end]) else { return nil }
             let h = Headers.parse(c[..<end], only: fields)
             // a part with no header block at all starts with its content (GMime reads it so too,
             // but whether a first line is a header is its call: leave those to it)
@@ -32,6 +35,38 @@ enum QuickBody {
             texts.append(text)
         }
         return texts.isEmpty ? nil : texts.joined(separator: "\n")
+    }
+
+    /// True when every line of a header block is a field (`Name:`) or continues one. `Headers`
+    /// skips a junk line (`R`, `Return Path: x`), where GMime may end the header block or
+    /// read it otherwise: such mail is left to GMime (found by scripts/fuzz.sh message).
+    static func onlyFields(_ block: ArraySlice<UInt8>) -> Bool {
+        var atLineStart = true
+        var inName = false
+        var first = true
+        for b in block {
+            if atLineStart {
+                atLineStart = false
+                if b == 0x0A || b == 0x0D || b == UInt8(ascii: ":") { return false }
+                if b == 0x20 || b == 0x09 {
+                    if first { return false }
+                    continue
+                }
+                first = false
+                inName = true
+            }
+            if b == 0x0A {
+                if inName { return false }
+                atLineStart = true
+            } else if inName {
+                if b == UInt8(ascii: ":") {
+                    inName = false
+                } else if b <= 0x20 || b >= 0x7F {
+                    return false
+                }
+            }
+        }
+        return !inName
     }
 
     /// One `text/plain` leaf: decoded, then its charset.
