@@ -81,7 +81,6 @@ public enum Route: Equatable, Sendable {
             return .notFound
         }
         if let git = gitRoute(scope: scope, rest) { return git }
-        if let legacy = legacyRoute(scope: scope, rest) { return legacy }
         let segs = rest.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         let midSeg = segs[0]
         guard !midSeg.isEmpty else { return .notFound }
@@ -108,6 +107,8 @@ public enum Route: Equatable, Sendable {
         case "series.mbox": return .seriesMbox(scope: scope, mid: mid)
         default: break
         }
+        // after the `MID/…` pages, as in public-inbox: `/INBOX/t/raw` is the message `t`'s
+        if let legacy = legacyRoute(scope: scope, rest) { return legacy }
         let tail = segs[1]
         if let dash = tail.firstIndex(of: "-"), !tail.contains("/") {
             let idx = tail[..<dash]

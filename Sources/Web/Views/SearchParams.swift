@@ -23,8 +23,9 @@ struct SearchParams: Sendable {
             switch k {
             case "o": offset = max(0, Int(v) ?? 0)
             case "l": limit = min(Self.maxLimit, max(1, Int(v) ?? Self.maxLimit))
-            case "r": relevance = !v.isEmpty && v != "0"
-            case "t": threads = !v.isEmpty && v != "0"
+            // there and not `0` is on, as public-inbox reads them (its links say `&r`, `&t`)
+            case "r": relevance = v != "0"
+            case "t": threads = v != "0"
             case "x": x = v
             default: break
             }
