@@ -13,6 +13,9 @@ import Testing
         let raw = Fixtures.fuzz("message-junk-header-line.eml")
         let page = Message.parse(raw).bodyText
         #expect(Message.bodyText(of: raw) == page)
-        #expect(page == "PLACEHOLDER")
+        #expect(page == "\u{FF}")  // GMime reads the byte as Latin-1 under an unknown label
+        // without the junk line both readers see the same header, and agree as before
+        let clean = Array(raw.drop(while: { $0 != 0x0A }).dropFirst())
+        #expect(Message.bodyText(of: clean) == Message.parse(clean).bodyText)
     }
 }

@@ -50,21 +50,22 @@ extension SearchFuzzFindingsTests {
 
 extension SearchFuzzFindingsTests {
     /// `9999999920year` and `99999999926month` (`fuzz.sh date`): the year went past Int32 and
-    /// trapped (months after ~2 s of stepping back one year at a time). Billions of years ago
-    /// is before any mail: `d:N.years.ago..` is everything, `d:..N.years.ago` nothing.
-    @Test func billionsOfYearsAgoIsBeforeAnything() throws {
+    /// trapped (months after ~2 s of stepping back one year at a time), one search taking the
+    /// server down. Now read at once, and as git reads them where git's answer is defined: a
+    /// year before 1900 is git's "no year given", i.e. this year.
+    @Test func hugeCountsOfYearsAndMonthsDoNotTrap() throws {
+        let now = SearchFixture.now
         for name in ["date-years-beyond-int32.txt", "date-months-beyond-int32.txt"] {
             let text = String(decoding: Fixtures.fuzz(name), as: UTF8.self)
             let started = ContinuousClock.now
-            let t = try #require(ApproxiDate.parse(text, now: SearchFixture.now), "\(text)")
+            #expect(ApproxiDate.parse(text, now: now) != nil, "\(text)")
             #expect(ContinuousClock.now - started < .milliseconds(100), "\(text)")
-            #expect(t < 0, "\(text): \(t)")
-            let since = try SearchQuery.parse("d:\(text)..", now: SearchFixture.now)
-            #expect(try SearchFixture.index.search(since).total == (try SearchFixture.index.stats().messages), "\(text)")
-            let before = try SearchQuery.parse("d:..\(text)", now: SearchFixture.now)
-            #expect(try SearchFixture.index.search(before).total == 0, "\(text)")
+            for q in ["d:\(text)..", "rt:..\(text)", "dt:\(text)"] {
+                _ = try SearchFixture.index.search(SearchQuery.parse(q, now: now))
+            }
         }
-        // what git reads stays as git reads it
-        #expect(ApproxiDate.parse("14.months.ago", now: SearchFixture.now) == DateRange.civil(2019, 4, 15, 12, 0, 0))
+        let years = String(decoding: Fixtures.fuzz("date-years-beyond-int32.txt"), as: UTF8.self)
+        #expect(ApproxiDate.parse(years, now: now) == (try ApproxiDateTests().git(years, now: now)))
+        #expect(ApproxiDate.parse("14.months.ago", now: now) == DateRange.civil(2019, 4, 15, 12, 0, 0))
     }
 }
