@@ -28,6 +28,9 @@ func link(_ r: Route) -> String? {
     case .diff(let s, let mid): return "/\(s)/\(URLs.mid(mid))/d/"
     case .attachment(let s, let mid, let index, let filename): return "/\(s)/\(URLs.mid(mid))/\(index)-\(filename)"
     case .bareMid(let mid): return "/\(URLs.mid(mid))"
+    case .gitInfoRefs(let s, let epoch): return "/\(s)/" + (epoch.map { "git/\($0).git/" } ?? "") + "info/refs"
+    case .gitUploadPack(let s, let epoch): return "/\(s)/" + (epoch.map { "\($0)/" } ?? "") + "git-upload-pack"
+    case .manifest(let s): return s.map { "/\($0)/manifest.js.gz" } ?? "/manifest.js.gz"
     case .redirect, .notFound: return nil
     }
 }
