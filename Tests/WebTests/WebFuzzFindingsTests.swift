@@ -48,4 +48,16 @@ import Testing
         #expect(route("/test/f/\(mid).txt") == .redirect(scope: "test", path: mid + "/raw", permanent: true))
         #expect(route("/test/m/\(mid)/raw") == .redirect(scope: "test", path: mid + "/raw", permanent: true))
     }
+
+    /// `/%3A` (`fuzz.sh route`): a one-character Message-ID was a page when %-escaped and not
+    /// found when written plainly (the length was counted escaped). Both are now the same.
+    @Test func bareMessageIDLengthIsCountedUnescaped() {
+        let path = String(decoding: Fixtures.fuzz("route-bare-mid-one-character.txt"), as: UTF8.self)
+        func route(_ p: String) -> Route { Route.parse(Substring(p), isScope: { $0 == "test" }) }
+        #expect(route(path) == .notFound)
+        #expect(route("/:") == .notFound)
+        #expect(route("/%3A%3A") == .bareMid(mid: "::"))
+        #expect(route("/::") == .bareMid(mid: "::"))
+        #expect(route("/20200103184044.73568-1-dverkamp@chromium.org") == .bareMid(mid: "20200103184044.73568-1-dverkamp@chromium.org"))
+    }
 }

@@ -51,7 +51,9 @@ public enum Route: Equatable, Sendable {
         guard isScope(first) else {
             // `/MID` or `/MID/`
             let rest = slash.map { p[p.index(after: $0)...] } ?? ""
-            if rest.isEmpty, first.count >= 2 { return .bareMid(mid: URLs.unescapeMid(first)) }
+            // two characters at least, counted unescaped: `/%3A` is `/:`, not a Message-ID
+            let mid = URLs.unescapeMid(first)
+            if rest.isEmpty, mid.count >= 2 { return .bareMid(mid: mid) }
             return .notFound
         }
         let scope = String(first)
