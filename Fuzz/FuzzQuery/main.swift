@@ -9,20 +9,29 @@ import Store
 
 let now: Int64 = 1_600_000_000
 
-/// A throw-away inbox with the corpus fixtures, made once per process.
+/// An inbox with the corpus fixtures, made once in the working directory (`inbox/`) and
+/// reused by every later process: libFuzzer's fork mode starts one per job.
 let inbox: Inbox = {
-    let root = NSTemporaryDirectory() + "tidings-fuzz-query-\(getpid())"
-    atexit { _ = try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "tidings-fuzz-query-\(getpid())") }
-    let fixtures = (ProcessInfo.processInfo.environment["TIDINGS_FIXTURES"] ?? "Tests/Fixtures") + "/corpus"
-    do {
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        let inbox = try Inbox.create(
-            InboxConfig(name: "fuzz", dir: root + "/fuzz", addresses: ["fuzz@example.org"]), in: PIConfig(path: root + "/config"))
-        let files = try FileManager.default.contentsOfDirectory(atPath: fixtures).filter { $0.hasSuffix(".eml") }.sorted()
-        check(!files.isEmpty, "no fixtures in \(fixtures) (set TIDINGS_FIXTURES)")
-        let summary = try Importer(inbox: inbox).importSources(files.map { .file(path: fixtures + "/" + $0) })
-        check(summary.imported > 0, "nothing imported")
+    let fm = FileManager.default
+    let kept = fm.currentDirectoryPath + "/inbox"
+    let config = { (root: String) in InboxConfig(name: "fuzz", dir: root + "/fuzz", addresses: ["fuzz@example.org"]) }
+    if fm.fileExists(atPath: kept + "/fuzz/tidings.sqlite3"), let inbox = try? Inbox(config: config(kept), readOnly: true) {
         return inbox
+    }
+    let fixtures = (ProcessInfo.processInfo.environment["TIDINGS_FIXTURES"] ?? "Tests/Fixtures") + "/corpus"
+    let building = kept + ".\(getpid())"
+    do {
+        try? fm.removeItem(atPath: building)
+        try fm.createDirectory(atPath: building, withIntermediateDirectories: true)
+        let made = try Inbox.create(config(building), in: PIConfig(path: building + "/config"))
+        let files = try fm.contentsOfDirectory(atPath: fixtures).filter { $0.hasSuffix(".eml") }.sorted()
+        check(!files.isEmpty, "no fixtures in \(fixtures) (set TIDINGS_FIXTURES)")
+        let summary = try Importer(inbox: made).importSources(files.map { .file(path: fixtures + "/" + $0) })
+        check(summary.imported > 0, "nothing imported")
+        // whole or not at all: a job stopped while importing leaves no half inbox behind
+        try? fm.removeItem(atPath: kept)
+        try fm.moveItem(atPath: building, toPath: kept)
+        return try Inbox(config: config(kept), readOnly: true)
     } catch {
         check(false, "cannot make the fuzz inbox: \(error)")
         fatalError()
