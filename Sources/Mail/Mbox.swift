@@ -154,7 +154,10 @@ public struct MboxReader {
             return nil
         }
         let hms = arr[3].split(separator: ":").compactMap { Int($0) }
-        guard hms.count >= 2 else { return nil }
+        // a year or time no calendar has is no date (`From x Thu Jan 1 00:00:00 99999999999999`
+        // overflowed the calendar arithmetic and stopped the import: found by fuzz.sh mbox)
+        guard hms.count >= 2, (1...9999).contains(year), (1...31).contains(day), hms.allSatisfy({ (0...60).contains($0) })
+        else { return nil }
         if year == 1970 && mi == 0 && day == 1 { return nil }  // mboxrd@z placeholder
         return UTCCalendar.seconds(year: year, month: mi + 1, day: day, hour: hms[0], minute: hms[1], second: hms.count > 2 ? hms[2] : 0)
     }

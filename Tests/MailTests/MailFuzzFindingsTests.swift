@@ -1,3 +1,4 @@
+import Foundation
 import Mail
 import TestSupport
 import Testing
@@ -17,5 +18,25 @@ import Testing
         // without the junk line both readers see the same header, and agree as before
         let clean = Array(raw.drop(while: { $0 != 0x0A }).dropFirst())
         #expect(Message.bodyText(of: clean) == Message.parse(clean).bodyText)
+    }
+}
+
+extension MailFuzzFindingsTests {
+    /// A `From ` line dated in the year 199999999999970 (`fuzz.sh mbox`, from a fixture mbox):
+    /// the calendar arithmetic overflowed and trapped, stopping `tidings import` of the whole
+    /// mailbox. A date no calendar has is no date: the message is read, without one.
+    @Test func fromLineYearBeyondAnyCalendarIsNoDate() throws {
+        let path = Fixtures.root + "/fuzz/mbox-from-line-year-overflow.mbox"
+        let fd = open(path, O_RDONLY)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        var entries: [MboxEntry] = []
+        try MboxReader(fd: fd, format: .mboxrd).forEach { entries.append($0) }
+        #expect(
+            entries.map { String(decoding: $0.bytes, as: UTF8.self) } == [
+                "Subject: one\n\nfirst\n", "Subject: two\n\nsecond\n", "Subject: three\n\nthird\n",
+            ])
+        #expect(
+            entries.map(\.receivedAt) == [nil, nil, UTCCalendar.seconds(year: 2020, month: 3, day: 21, hour: 10, minute: 14, second: 7)])
     }
 }
