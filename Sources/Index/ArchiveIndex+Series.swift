@@ -171,6 +171,8 @@ struct SeriesQuery {
     /// elsewhere count too, as b4's patch-id search finds them.
     func collectTrailers(cover: inout SeriesMember?, patches: inout [SeriesMember]) throws {
         var found: [Int64: [CollectedTrailer]] = [:]
+        // the cover letter a twin answers: its trailers count for the twin (b4 does the same)
+        var twinCover: [Int64: Int64] = [:]
         var tids = Set(([cover] + patches.map(Optional.some)).compactMap { $0?.row.tid })
         let members = Set(patches.map(\.row.num))
         var twinOf: [Int64: Int64] = [:]
@@ -208,6 +210,10 @@ struct SeriesQuery {
                 from[num] = Address(name: r[3], email: r[4])
                 if (r[5] as Int?) != nil { isPatch.insert(num) }
             }
+            let covers = Set(thread.filter { ($0[5] as Int?) == 0 }.map { $0[0] as Int64 })
+            for twin in twinOf.keys {
+                if let p = parent[twin].flatMap({ byMid[$0] }), covers.contains(p) { twinCover[twin] = p }
+            }
             var given: [Int64: [Trailer]] = [:]
             for r in try Row.fetchAll(
                 db.cachedStatement(
@@ -241,7 +247,9 @@ struct SeriesQuery {
             for t in list where !out.contains(where: { $0.trailer.same(t.trailer) }) { out.append(t) }
             return out
         }
-        for (twin, member) in twinOf.sorted(by: { $0.key < $1.key }) { found[member, default: []] += found[twin] ?? [] }
+        for (twin, member) in twinOf.sorted(by: { $0.key < $1.key }) {
+            found[member, default: []] += (found[twin] ?? []) + (twinCover[twin].flatMap { found[$0] } ?? [])
+        }
         let onCover = unique(cover.map { found[$0.row.num] ?? [] } ?? [])
         cover?.trailers = onCover
         for i in patches.indices {

@@ -163,7 +163,7 @@ import Testing
 
     @Test func trailersGivenToTheSamePatchPostedElsewhereCount() throws {
         // 1/2 resent alone, in a thread of its own: Ming Lei's review of the original reaches it
-        // (same git patch-id), Stefan Hajnoczi's review of the original cover letter does not
+        // (same git patch-id)
         var s = String(decoding: Self.unthreaded(Fixtures.bytes(Fixtures.series("02"))), as: UTF8.self)
         s = s.replacingOccurrences(of: "<20200213123728.61216-2-pasic@linux.ibm.com>", with: "<resend-1.pasic@example.org>")
         s = s.replacingOccurrences(of: "[PATCH 1/2] virtio-blk: fix", with: "[PATCH RESEND] virtio-blk: fix")
@@ -172,7 +172,9 @@ import Testing
         try t.importBytes([Array(s.utf8)])
         let v = try #require(try t.inbox.index.series(of: "resend-1.pasic@example.org")).version
         #expect(v.resend && v.patches.count == 1)
-        #expect(lines(v.patches.first) == ["Reviewed-by: Ming Lei <ming.lei@redhat.com>"])
+        // and, as b4's patch-id search does, the review of the cover letter the original answers
+        #expect(
+            lines(v.patches.first) == ["Reviewed-by: Ming Lei <ming.lei@redhat.com>", "Reviewed-by: Stefan Hajnoczi <stefanha@redhat.com>"])
         #expect(v.patches[0].trailers[0].mid == Self.mid("05"))
     }
 
