@@ -41,8 +41,10 @@ struct SearchCompiler {
         }
     }
 
+    /// An FTS5 string. A NUL ends a string for FTS5's parser ("unterminated string", a 500 for
+    /// `q="a%00b"`: found by fuzz.sh query): it separates words, as the tokenizer reads it.
     static func quote(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        "\"" + text.replacingOccurrences(of: "\"", with: "\"\"").replacingOccurrences(of: "\0", with: " ") + "\""
     }
 
     static func columnFilter(_ columns: [String]) -> String {
