@@ -16,6 +16,16 @@ extension ArchiveIndex {
         }
     }
 
+    /// What the series line of a message page shows, cheaply: the version holding `mid` with
+    /// the trailers given in its own threads (not those of the same patch posted elsewhere),
+    /// no diffstats, and every other version by its first message only.
+    public func seriesOutline(of mid: String) throws -> PatchSeries? {
+        try pool.read { db in
+            guard try SeriesRows.exist(db), let start = try SeriesQuery(db).member(mid: mid) else { return nil }
+            return try SeriesQuery(db, outline: true).series(around: start)
+        }
+    }
+
     /// Recent versions of series (a cover letter, or a first patch without one in its thread
     /// or sent unthreaded beside it), newest first by the time they arrived, before `ts` if given.
     public func recentSeries(limit: Int, before ts: Int64? = nil) throws -> [SeriesVersion] {
@@ -41,8 +51,14 @@ extension ArchiveIndex {
 /// The questions behind `series(of:)`, on one read connection.
 struct SeriesQuery {
     let db: Database
+    /// `seriesOutline`: other versions by their first message, no diffstats, trailers of the
+    /// version's own threads only.
+    let outline: Bool
 
-    init(_ db: Database) { self.db = db }
+    init(_ db: Database, outline: Bool = false) {
+        self.db = db
+        self.outline = outline
+    }
 
     /// A `patch` row with its overview row.
     struct PatchRow {
@@ -74,14 +90,14 @@ struct SeriesQuery {
             }
         }
 
-        var member: SeriesMember {
+        func member(diffstat withDiffstat: Bool = true) -> SeriesMember {
             var parts = ["PATCH"]
             if flags & SeriesRows.rfc != 0 { parts.append("RFC") }
             if flags & SeriesRows.versionInferred == 0 { parts.append("v\(version)") }
             if flags & SeriesRows.countersInferred == 0 { parts.append("\(counter)/\(total)") }
             return SeriesMember(
                 row: row, counter: kind == 0 ? 0 : counter, title: title, amSubject: "[" + parts.joined(separator: " ") + "] " + title,
-                diffstat: Diffstat(stored: diffstat))
+                diffstat: withDiffstat ? Diffstat(stored: diffstat) : Diffstat())
         }
     }
 
@@ -112,7 +128,18 @@ struct SeriesQuery {
         }
         var versions: [SeriesVersion] = []
         var covered = Set(([mine.cover] + mine.patches).compactMap { $0?.row.num })
+        var outlined: Set<String> = ["\(mine.head.row.tid)|\(mine.version)|\(mine.label)"]
         for h in heads where !covered.contains(h.row.num) {
+            if outline {
+                guard outlined.insert("\(h.row.tid)|\(h.version)|\(h.label)").inserted else { continue }
+                let m = h.member(diffstat: false)
+                versions.append(
+                    SeriesVersion(
+                        version: h.version, label: h.label, rfc: h.flags & SeriesRows.rfc != 0, resend: h.flags & SeriesRows.resend != 0,
+                        title: h.title, total: h.total, changeID: h.changeID, cover: h.kind == 0 ? m : nil, patches: h.kind == 0 ? [] : [m])
+                )
+                continue
+            }
             let v = try version(around: h)
             guard v.changeID == mine.changeID || mine.changeID == nil else { continue }
             for m in [v.cover] + v.patches.map(Optional.some) { if let m { covered.insert(m.row.num) } }
@@ -150,12 +177,12 @@ struct SeriesQuery {
                 }
             }
         }
-        var members = byCounter.keys.sorted().map { byCounter[$0]!.member }
-        for i in members.indices {
+        var members = byCounter.keys.sorted().map { byCounter[$0]!.member(diffstat: !outline) }
+        for i in members.indices where !outline {
             members[i].patchIDs = try String.fetchAll(
                 db.cachedStatement(sql: "SELECT pid FROM patchid WHERE num = ? ORDER BY pid"), arguments: [members[i].row.num])
         }
-        var coverMember = cover?.member
+        var coverMember = cover?.member(diffstat: !outline)
         try collectTrailers(cover: &coverMember, patches: &members)
         let first = cover ?? byCounter[byCounter.keys.min() ?? 0] ?? p
         let changeID = ([cover] + byCounter.keys.sorted().map { byCounter[$0] }).lazy.compactMap { $0?.changeID }.first
@@ -176,7 +203,7 @@ struct SeriesQuery {
         var tids = Set(([cover] + patches.map(Optional.some)).compactMap { $0?.row.tid })
         let members = Set(patches.map(\.row.num))
         var twinOf: [Int64: Int64] = [:]
-        for p in patches {
+        for p in patches where !outline {
             for r in try Row.fetchAll(
                 db.cachedStatement(
                     sql: """

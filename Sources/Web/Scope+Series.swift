@@ -9,6 +9,14 @@ extension Scope {
         return nil
     }
 
+    /// The outline of that series for a message page's series line (`ArchiveIndex.seriesOutline`).
+    func seriesOutline(mid: String) throws -> PatchSeries? {
+        for ib in inboxes {
+            if let s = try ib.index.seriesOutline(of: mid) { return s }
+        }
+        return nil
+    }
+
     /// Recent series versions of every inbox of the scope, newest first, arrived before `before`.
     func recentSeries(before: Int64?, limit: Int) throws -> [SeriesVersion] {
         var out: [SeriesVersion] = []

@@ -161,6 +161,19 @@ import Testing
         #expect(s.version.title == "virtio-input: support multi-touch")
     }
 
+    @Test func theOutlineForMessagePagesHasTheSameVersionsAndThisVersionsTrailers() throws {
+        let index = Self.shared.inbox.index
+        for p in ["01", "03", "12", "07", "21", "22", "16"] {
+            let full = try #require(try index.series(of: Self.mid(p)))
+            let outline = try #require(try index.seriesOutline(of: Self.mid(p)))
+            #expect(outline.versions.map(\.tag) == full.versions.map(\.tag))
+            #expect(outline.versions.map { $0.head.row.mid } == full.versions.map { $0.head.row.mid })
+            #expect(outline.current == full.current)
+            #expect(outline.version.trailerCounts.map(\.count) == full.version.trailerCounts.map(\.count))
+            #expect(outline.version.patches.map(\.row.mid) == full.version.patches.map(\.row.mid))
+        }
+    }
+
     @Test func trailersGivenToTheSamePatchPostedElsewhereCount() throws {
         // 1/2 resent alone, in a thread of its own: Ming Lei's review of the original reaches it
         // (same git patch-id)

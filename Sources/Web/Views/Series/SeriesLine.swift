@@ -5,7 +5,7 @@ import Index
 enum SeriesLine {
     /// Writes the line for `mid` (a page at `/INBOX/MID/`); nothing for other mail.
     static func render(scope: Scope, mid: String, into w: inout HTMLWriter) throws {
-        guard let s = try scope.series(mid: mid)?.series else { return }
+        guard let s = try scope.seriesOutline(mid: mid) else { return }
         let v = s.version
         w.raw("<p class=series>")
         w.link("series/", "series")
