@@ -219,6 +219,13 @@ struct SeriesQuery {
             }
         }
         for tid in tids {
+            // most threads have no trailers at all: then nothing of them is read
+            let trailerRows = try Row.fetchAll(
+                db.cachedStatement(
+                    sql:
+                        "SELECT trailer.num, trailer.name, trailer.value FROM trailer JOIN over ON over.num = trailer.num WHERE over.tid = ? ORDER BY trailer.num, trailer.seq"
+                ), arguments: [tid])
+            if trailerRows.isEmpty { continue }
             let thread = try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
@@ -242,12 +249,7 @@ struct SeriesQuery {
                 if let p = parent[twin].flatMap({ byMid[$0] }), covers.contains(p) { twinCover[twin] = p }
             }
             var given: [Int64: [Trailer]] = [:]
-            for r in try Row.fetchAll(
-                db.cachedStatement(
-                    sql:
-                        "SELECT trailer.num, trailer.name, trailer.value FROM trailer JOIN over ON over.num = trailer.num WHERE over.tid = ? ORDER BY trailer.num, trailer.seq"
-                ), arguments: [tid])
-            {
+            for r in trailerRows {
                 let num: Int64 = r[0]
                 let t = Trailer(name: r[1], value: r[2])
                 if t.given(by: from[num]) { given[num, default: []].append(t) }
