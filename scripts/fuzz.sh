@@ -45,10 +45,12 @@ build() {
     [ -z "${FUZZ_SKIP_BUILD:-}" ] || return 0
     for p in "$@"; do
         echo "building $p (release, -sanitize=fuzzer,address) ..." >&2
+        local status=0
         TIDINGS_FUZZ=1 swift build -c release --scratch-path "$scratch" --product "$p" \
             -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing -Xswiftc -use-ld=lld \
-            2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]|unhandled; explicitly declare|CMakeLists.txt|prohibited flag' >&2 || true
-        [ -x "$scratch/release/$p" ] || { echo "build of $p failed" >&2; exit 1; }
+            >"$scratch/build-$p.log" 2>&1 || status=$?
+        grep -Ev '^\[[0-9]+/[0-9]+\]|unhandled; explicitly declare|CMakeLists.txt|prohibited flag' "$scratch/build-$p.log" >&2 || true
+        [ "$status" = 0 ] || { echo "build of $p failed" >&2; exit 1; }
     done
 }
 
