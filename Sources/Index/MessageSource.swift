@@ -92,7 +92,7 @@ public enum MessageSource: Sendable, CustomStringConvertible {
     /// How many messages it holds, when cheap to tell (for the progress bar).
     public func count() -> Int? {
         switch self {
-        case .maildir(let p): return (try? Maildir(path: p).messagePaths().count)
+        case .maildir(let p): return Maildir(path: p).messageFiles().count
         case .file, .bytes: return 1
         case .epoch(let g):
             return (try? Subprocess.text(["git", "--git-dir=\(g)", "rev-list", "--count", "refs/heads/master"])).flatMap { Int($0) }
@@ -113,9 +113,13 @@ public enum MessageSource: Sendable, CustomStringConvertible {
             guard let d = FileManager.default.contents(atPath: p) else { throw Unrecognised(path: p, why: "cannot be read") }
             try body(RawInput(bytes: Array(d), receivedAt: nil, origin: p))
         case .maildir(let p):
-            for f in try Maildir(path: p).messagePaths() {
-                guard let d = FileManager.default.contents(atPath: f) else { continue }
-                try body(RawInput(bytes: Array(d), receivedAt: nil, origin: f))
+            // a file that cannot be read is reported (rejected, with why), never skipped unseen
+            for f in Maildir(path: p).messageFiles() {
+                do {
+                    try body(RawInput(bytes: try f.read(), receivedAt: nil, origin: f.displayPath))
+                } catch let e as Maildir.ReadError {
+                    try body(RawInput(bytes: [], receivedAt: nil, origin: f.displayPath, unreadable: e.description))
+                }
             }
         case .mbox(let p, let format):
             let gz = (try? MessageSource.firstBytes(p, 2)) == [0x1f, 0x8b]

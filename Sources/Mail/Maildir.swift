@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A Maildir's messages (`cur/` and `new/`), in file-name order (delivery order for most MTAs).
 public struct Maildir: Sendable {
     public let path: String
@@ -15,15 +19,71 @@ public struct Maildir: Sendable {
         return false
     }
 
-    /// Paths of every message file.
-    public func messagePaths() throws -> [String] {
-        var out: [String] = []
+    /// Paths of every message file (names that are not UTF-8 shown with replacement
+    /// characters: use `messageFiles` to read them).
+    public func messagePaths() throws -> [String] { messageFiles().map(\.displayPath) }
+
+    /// Every message file of `new/` and `cur/` (not dot files, not directories), in file-name
+    /// order. Names are kept as the bytes the file system holds, so a name that is not UTF-8
+    /// (old MUAs, other locales) is read like any other instead of being lost.
+    public func messageFiles() -> [File] {
+        var out: [File] = []
         for sub in ["new", "cur"] {
-            let dir = path + "/" + sub
-            guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
-            out += names.filter { !$0.hasPrefix(".") }.sorted().map { dir + "/" + $0 }
+            let dir = Array((path + "/" + sub + "/").utf8)
+            guard let d = opendir(path + "/" + sub) else { continue }
+            defer { closedir(d) }
+            var names: [[UInt8]] = []
+            while let e = readdir(d) {
+                let name = withUnsafeBytes(of: e.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+                if name.first == UInt8(ascii: ".") { continue }
+                names.append(name)
+            }
+            for name in names.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                let f = File(path: dir + name)
+                if !f.isDirectory { out.append(f) }
+            }
         }
         return out
+    }
+
+    /// One file of a Maildir, by the bytes of its path.
+    public struct File: Sendable {
+        public let path: [UInt8]
+
+        /// The path for messages (invalid UTF-8 shown as U+FFFD).
+        public var displayPath: String { String(decoding: path, as: UTF8.self) }
+
+        var isDirectory: Bool {
+            var st = stat()
+            return withCPath { stat($0, &st) } == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+        }
+
+        /// The file's bytes; throws with the system's reason when it cannot be read.
+        public func read() throws -> [UInt8] {
+            let fd = withCPath { open($0, O_RDONLY | O_CLOEXEC) }
+            guard fd >= 0 else { throw ReadError(path: displayPath, code: errno) }
+            defer { close(fd) }
+            var out: [UInt8] = []
+            var buf = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = buf.withUnsafeMutableBufferPointer { Glibc.read(fd, $0.baseAddress!, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 { throw ReadError(path: displayPath, code: errno) }
+                if n == 0 { return out }
+                out += buf[0..<n]
+            }
+        }
+
+        private func withCPath<T>(_ body: (UnsafePointer<CChar>) -> T) -> T {
+            (path + [0]).withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) } }
+        }
+    }
+
+    /// Why a message file could not be read.
+    public struct ReadError: Error, CustomStringConvertible {
+        public var path: String
+        public var code: Int32
+        public var description: String { "cannot read \(path): \(String(cString: strerror(code)))" }
     }
 }
 

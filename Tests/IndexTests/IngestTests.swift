@@ -177,4 +177,31 @@ import Testing
         let plain = try Importer(inbox: t.inbox).importSources(MessageSource.detect(dir + "/a.mbox"))
         #expect(plain.duplicates == 3)
     }
+
+    /// A Maildir file whose name is not UTF-8 (a Latin-1 name from an old MUA) is imported like
+    /// any other; a file that cannot be read is reported with why, not skipped unseen.
+    @Test func maildirNamesThatAreNotUTF8() throws {
+        let t = try TemporaryInbox()
+        let md = t.root + "/md"
+        for sub in ["cur", "new", "tmp"] {
+            try FileManager.default.createDirectory(atPath: md + "/" + sub, withIntermediateDirectories: true)
+        }
+        let files = Array(Fixtures.corpusFiles.prefix(3))
+        FileManager.default.createFile(atPath: md + "/cur/1.eml:2,S", contents: Data(Fixtures.corpus(files[0])))
+        // "r\xe9sum\xe9" in Latin-1: not UTF-8
+        let odd: [UInt8] = Array((md + "/new/2.r").utf8) + [0xE9] + Array("sum".utf8) + [0xE9, 0]
+        let fd = odd.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_WRONLY | O_CREAT, 0o644) } }
+        #expect(fd >= 0)
+        let bytes = Fixtures.corpus(files[1])
+        #expect(bytes.withUnsafeBufferPointer { write(fd, $0.baseAddress!, $0.count) } == bytes.count)
+        close(fd)
+        // a dangling link: a name in the folder whose file cannot be opened
+        #expect(symlink(md + "/gone", md + "/new/3.eml") == 0)
+        let s = try Importer(inbox: t.inbox).importSources(MessageSource.detect(md))
+        #expect(s.imported == 2)
+        for f in files.prefix(2) { #expect(try t.inbox.index.has(mid: Message.parse(Fixtures.corpus(f)).primaryID!)) }
+        #expect(s.rejected.count == 1)
+        #expect(s.rejected.first?.reason.contains("3.eml") == true)
+        #expect(s.rejected.first?.reason.contains("No such file") == true)
+    }
 }
