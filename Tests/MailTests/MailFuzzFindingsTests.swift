@@ -39,4 +39,13 @@ extension MailFuzzFindingsTests {
         #expect(
             entries.map(\.receivedAt) == [nil, nil, UTCCalendar.seconds(year: 2020, month: 3, day: 21, hour: 10, minute: 14, second: 7)])
     }
+
+    /// `?t=00101001000000` (year 10) written back as `101001000000` was another time: the
+    /// compact form keeps four digits of year.
+    @Test func compactDatesKeepFourYearDigits() {
+        for (year, text) in [(10, "00101001000000"), (999, "09991001000000"), (2020, "20201001000000")] {
+            let d = MailDate(seconds: UTCCalendar.seconds(year: year, month: 10, day: 1, hour: 0, minute: 0, second: 0))
+            #expect(d.compact == text)
+        }
+    }
 }
