@@ -80,20 +80,17 @@ public enum EpochLog {
         return out
     }
 
-    /// The blobs that a history leaves in the inbox: each `m` added and not removed by a later
-    /// `d` (a blob added twice needs two removals). nil when some commit could not be read, so
-    /// what is in the inbox cannot be told.
+    /// The blobs that a history leaves in the inbox: each `m` added and not taken back by a
+    /// later `d` (`undoneAdditions`). nil when some commit could not be read, so what is in the
+    /// inbox cannot be told.
     public static func liveBlobs(_ commits: [EpochCommit]) -> Set<String>? {
-        var count: [String: Int] = [:]
-        for c in commits {
-            switch c.change {
-            case .add(let blob): count[blob, default: 0] += 1
-            case .remove(let blob): count[blob, default: 0] -= 1
-            case .skip: continue
-            case .unreadable: return nil
-            }
+        if commits.contains(where: { if case .unreadable = $0.change { true } else { false } }) { return nil }
+        let undone = undoneAdditions(commits)
+        var live: Set<String> = []
+        for (i, c) in commits.enumerated() where !undone.contains(i) {
+            if case .add(let blob) = c.change { live.insert(blob) }
         }
-        return Set(count.filter { $0.value > 0 }.keys)
+        return live
     }
 
     /// The positions in `commits` of the additions that a later `d` removes (each removal takes
