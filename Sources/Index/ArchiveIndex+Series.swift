@@ -194,8 +194,10 @@ struct SeriesQuery {
     /// Trailers given in the threads of the members, as b4 collects them: each reply's trailers
     /// (those its sender gives) go up the chain of replies to the first cover letter or patch;
     /// trailers of the replies passed on the way go with them. Those given to the cover letter
-    /// count for every patch. Those given to the same patch (the same `git patch-id`) posted
-    /// elsewhere count too, as b4's patch-id search finds them.
+    /// count for every patch, and so do those given to a cover letter that never arrived (a
+    /// `Re: [PATCH 0/N]` of the missing message the version's patches answer; b4 drops them, not
+    /// finding the message answered). Those given to the same patch (the same `git patch-id`)
+    /// posted elsewhere count too, as b4's patch-id search finds them.
     func collectTrailers(cover: inout SeriesMember?, patches: inout [SeriesMember]) throws {
         var found: [Int64: [CollectedTrailer]] = [:]
         // the cover letter a twin answers: its trailers count for the twin (b4 does the same)
@@ -203,6 +205,9 @@ struct SeriesQuery {
         var tids = Set(([cover] + patches.map(Optional.some)).compactMap { $0?.row.tid })
         let members = Set(patches.map(\.row.num))
         var twinOf: [Int64: Int64] = [:]
+        // trailers given to a cover letter that never arrived (`Re: [PATCH 0/N]` of the missing
+        // message the patches answer)
+        var toGhostCover: [CollectedTrailer] = []
         for p in patches where !outline {
             for r in try Row.fetchAll(
                 db.cachedStatement(
@@ -219,17 +224,21 @@ struct SeriesQuery {
             }
         }
         for tid in tids {
-            // most threads have no trailers at all: then nothing of them is read
+            // most threads have no trailers at all: then nothing of them is read. A reply that
+            // carries a diff of its own (a patch offered in reply, attached or inline) gives the
+            // trailers of that patch, not a review of this series: its lines are left out.
             let trailerRows = try Row.fetchAll(
                 db.cachedStatement(
-                    sql:
-                        "SELECT trailer.num, trailer.name, trailer.value FROM trailer JOIN over ON over.num = trailer.num WHERE over.tid = ? ORDER BY trailer.num, trailer.seq"
-                ), arguments: [tid])
+                    sql: """
+                        SELECT trailer.num, trailer.name, trailer.value FROM trailer JOIN over ON over.num = trailer.num
+                        WHERE over.tid = ? AND NOT EXISTS (SELECT 1 FROM patchid WHERE patchid.num = trailer.num)
+                        ORDER BY trailer.num, trailer.seq
+                        """), arguments: [tid])
             if trailerRows.isEmpty { continue }
             let thread = try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
-                        SELECT over.num, over.mid, over.refs, over.from_name, over.from_addr, patch.kind
+                        SELECT over.num, over.mid, over.refs, over.from_name, over.from_addr, patch.kind, over.subject
                         FROM over LEFT JOIN patch ON patch.num = over.num WHERE over.tid = ?
                         """), arguments: [tid])
             var byMid: [String: Int64] = [:]
@@ -255,19 +264,31 @@ struct SeriesQuery {
                 if t.given(by: from[num]) { given[num, default: []].append(t) }
             }
             let midOf = Dictionary(thread.map { (($0[0] as Int64), ($0[1] as String)) }, uniquingKeysWith: { a, _ in a })
+            let subjectOf = Dictionary(thread.map { (($0[0] as Int64), ($0[6] as String)) }, uniquingKeysWith: { a, _ in a })
+            // a cover letter that never arrived: the missing message the version's first patch
+            // in this thread answers, when the version has no cover letter of its own
+            let ghostCover =
+                cover != nil
+                ? nil
+                : patches.filter { $0.row.tid == tid }.compactMap { parent[$0.row.num] }.first { byMid[$0] == nil }
             for (reply, trailers) in given.sorted(by: { $0.key < $1.key }) {
                 var carried = trailers.map { CollectedTrailer(trailer: $0, mid: midOf[reply] ?? "", fromCover: false) }
-                var at = parent[reply].flatMap { byMid[$0] }
+                var child = reply
                 var steps = 0
-                while let p = at, steps < 100 {
+                while let up = parent[child], steps < 100 {
                     steps += 1
+                    guard let p = byMid[up] else {
+                        // answers the missing cover letter (`Re: [PATCH 0/N]`): for every patch
+                        if up == ghostCover, let s = subjectOf[child], PatchSubject(s).counter == 0 { toGhostCover += carried }
+                        break
+                    }
                     if isPatch.contains(p) {
                         found[p, default: []] += carried
                         break
                     }
+                    guard p != child else { break }
                     carried += (given[p] ?? []).map { CollectedTrailer(trailer: $0, mid: midOf[p] ?? "", fromCover: false) }
-                    guard let up = parent[p].flatMap({ byMid[$0] }), up != p else { break }
-                    at = up
+                    child = p
                 }
             }
         }
@@ -279,7 +300,7 @@ struct SeriesQuery {
         for (twin, member) in twinOf.sorted(by: { $0.key < $1.key }) {
             found[member, default: []] += (found[twin] ?? []) + (twinCover[twin].flatMap { found[$0] } ?? [])
         }
-        let onCover = unique(cover.map { found[$0.row.num] ?? [] } ?? [])
+        let onCover = unique(cover.map { found[$0.row.num] ?? [] } ?? toGhostCover)
         cover?.trailers = onCover
         for i in patches.indices {
             let own = found[patches[i].row.num] ?? []

@@ -82,13 +82,13 @@ import Testing
         #expect(s.versions.allSatisfy { $0.cover == nil && $0.patches.count == 1 && $0.missing.isEmpty })
         #expect(s.versions[s.current].name == "v3")
         // the RESEND of v3 is the same diff; v1 → v2 changed it
-        #expect(s.versions[3].unchanged(since: s.versions[2]).map(\.unchanged) == [true])
-        #expect(s.versions[1].unchanged(since: s.versions[0]).map(\.unchanged) == [false])
+        #expect(s.versions[3].compared(since: s.versions[2]).patches.map(\.kind) == [.unchanged])
+        #expect(s.versions[1].compared(since: s.versions[0]).patches.map(\.kind) == [.changed])
     }
 
     @Test func recentSeriesNewestFirstOneEntryPerVersion() throws {
         let all = try Self.shared.inbox.index.recentSeries(limit: 100)
-        #expect(all.count == 9)  // dmabl, validate v4+v5, accept v2+v3, multitouch ×4; no series counted twice
+        #expect(all.count == 12)  // dmabl, validate v4+v5, accept v2+v3, multitouch ×4, qspl v1-v3; no series counted twice
         #expect(all.map(\.head.row.ts) == all.map(\.head.row.ts).sorted(by: >))
         let page = try Self.shared.inbox.index.recentSeries(limit: 3)
         let next = try Self.shared.inbox.index.recentSeries(limit: 100, before: page.last!.head.row.ts)
@@ -98,7 +98,7 @@ import Testing
     @Test func mailInAnyOrderGivesTheSameSeries() throws {
         let t = try TemporaryInbox()
         try t.importFiles(Fixtures.seriesFiles.reversed())
-        for p in ["01", "12", "16", "21"] {
+        for p in ["01", "12", "16", "21", "37"] {
             let a = try #require(try t.inbox.index.series(of: Self.mid(p)))
             let b = try #require(try Self.shared.inbox.index.series(of: Self.mid(p)))
             #expect(a.versions.map { $0.patches.map(\.row.mid) } == b.versions.map { $0.patches.map(\.row.mid) })
@@ -208,5 +208,66 @@ import Testing
         // and rebuilt from git, the same again
         _ = try Importer(inbox: upgraded).rebuild()
         #expect(try upgraded.index.series(of: Self.mid("12"))?.versions.map(\.version) == [4, 5])
+    }
+
+    @Test func versionsAreComparedPatchByPatchAsRangeDiffPairsThem() throws {
+        // qspl v1 (8 patches) → v2 (6): v1 2/8 and 8/8 dropped, the rest renumbered; by
+        // `git patch-id --stable` of the fixtures, 1/8 = v2 1/6, 4/8 = 3/6 and 7/8 = 6/6
+        let s = try #require(try Self.shared.inbox.index.series(of: Self.mid("37")))
+        #expect(s.versions.map(\.name) == ["v1", "v2", "v3"])
+        #expect(s.current == 1)
+        let c = s.versions[1].compared(since: s.versions[0])
+        #expect(c.patches.map(\.counter) == [1, 2, 3, 4, 5, 6])
+        #expect(c.patches.map(\.previous) == [1, 3, 4, 5, 6, 7])
+        #expect(c.patches.map(\.kind) == [.unchanged, .changed, .unchanged, .changed, .changed, .unchanged])
+        #expect(c.dropped == [2, 8])
+        // v3 has only its cover letter here: nothing to pair, both patches of v2 … dropped
+        let c3 = s.versions[2].compared(since: s.versions[1])
+        #expect(c3.patches.isEmpty && c3.dropped == [1, 2, 3, 4, 5, 6])
+    }
+
+    @Test func aReplyCarryingItsOwnPatchGivesNoTrailersToTheSeries() throws {
+        // Waiman Long answers the v3 cover letter with three patches of his attached, each
+        // signed off by him: that is not a review of the series
+        let reply = Message.parse(Fixtures.bytes(Fixtures.series("44")))
+        #expect(reply.parts.contains { $0.text?.contains("Signed-off-by: Waiman Long <longman@redhat.com>") == true })
+        let stored = try Self.shared.inbox.index.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT trailer.name FROM trailer JOIN msgid ON msgid.num = trailer.num WHERE msgid.mid = ?",
+                arguments: [Self.mid("44")])
+        }
+        #expect(stored.contains("Signed-off-by"))  // read at index time, left out when collected
+        let v = try #require(try Self.shared.inbox.index.series(of: Self.mid("43"))).version
+        #expect(v.cover?.row.mid == Self.mid("43"))
+        #expect(lines(v.cover).isEmpty)
+        #expect(v.trailerCounts.isEmpty)
+    }
+
+    @Test func trailersGivenToACoverLetterThatNeverArrivedCountForEveryPatch() throws {
+        // dmabl without its cover letter: Stefan Hajnoczi's Reviewed-by answers the missing
+        // `[PATCH 0/2]` that both patches answer too
+        let t = try TemporaryInbox()
+        try t.importFiles(Fixtures.seriesFiles.filter { !$0.hasSuffix("/01-dmabl-cover.eml") })
+        let v = try #require(try t.inbox.index.series(of: Self.mid("02"))).version
+        #expect(v.cover == nil)
+        #expect(v.patches.map(\.counter) == [1, 2])
+        let stefan = "Reviewed-by: Stefan Hajnoczi <stefanha@redhat.com>"
+        for p in v.patches {
+            let given = p.trailers.filter { $0.trailer.line == stefan }
+            #expect(given.count == 1 && given.first?.fromCover == true && given.first?.mid == Self.mid("04"))
+        }
+        #expect(lines(v.patches[0]).contains("Reviewed-by: Ming Lei <ming.lei@redhat.com>"))
+        #expect(v.trailerCounts.map(\.name) == ["Reviewed-by"])
+        #expect(v.trailerCounts.map(\.count) == [2])  // Stefan's once, Ming Lei's
+        // the same reply with another subject (not `Re: [PATCH 0/2]`) is not taken for an
+        // answer to the cover letter: nothing is given
+        let other = String(decoding: Fixtures.bytes(Fixtures.series("04")), as: UTF8.self).replacingOccurrences(
+            of: "Subject: Re: [PATCH 0/2] virtio-blk: improve handling of DMA mapping", with: "Subject: Re: DMA mapping")
+        #expect(!other.contains("[PATCH 0/2]"))
+        let u = try TemporaryInbox()
+        try u.importFiles(["02", "03"].map(Fixtures.series))
+        try u.importBytes([Array(other.utf8)])
+        let w = try #require(try u.inbox.index.series(of: Self.mid("02"))).version
+        #expect(w.patches.allSatisfy { $0.trailers.isEmpty })
     }
 }

@@ -104,12 +104,12 @@ func amPatches(_ mbox: String) -> [(subject: String, trailers: [String])] {
         let r = try await fx.get("/series/_/series/")
         #expect(r.status == .ok)
         let rows = r.text.components(separatedBy: "<tr><td>").count - 1
-        #expect(rows == 9)
+        #expect(rows == 12)
         #expect(r.text.contains("[PATCH RESEND v2] virtio-input: add multi-touch support"))
         #expect(r.text.contains("1 missing"))
         let atom = try await fx.get("/series/_/series/new.atom")
         #expect(atom.status == .ok)
-        #expect(atom.text.components(separatedBy: "<entry>").count - 1 == 9)
+        #expect(atom.text.components(separatedBy: "<entry>").count - 1 == 12)
         #expect(atom.headers[.contentType] == "application/atom+xml")
         let old = try await fx.get("/series/_/series/?t=20200101000000")
         #expect(old.text.contains("[No series in range]"))
@@ -135,6 +135,140 @@ func amPatches(_ mbox: String) -> [(subject: String, trailers: [String])] {
         try r.text.write(toFile: mbox, atomically: true, encoding: .utf8)
         let split = try Command.run(["git", "mailsplit", "-o" + repo, mbox])
         #expect(split.status == 0 && split.text.trimmingCharacters(in: .whitespacesAndNewlines) == "2", "\(split.stderr)")
+    }
+}
+
+/// dmabl without its cover letter: the review given to the missing `[PATCH 0/2]` is shown and
+/// applied to every patch.
+@Suite struct SeriesWithoutItsCoverLetterTests {
+    @Test func trailersGivenToTheMissingCoverLetterAreShownAndApplied() async throws {
+        let inbox = try TemporaryInbox(name: "series", address: "series@example.org")
+        try inbox.importFiles(Fixtures.seriesFiles.filter { !$0.hasSuffix("/01-dmabl-cover.eml") })
+        let site = Site(inboxes: [inbox.inbox], threads: 2)
+        func get(_ uri: String) async throws -> TestResponse {
+            try await Application(responder: WebResponder(site: site)).test(.router) { client in
+                try await client.execute(uri: uri, method: .get) { $0 }
+            }
+        }
+        let page = try await get("/series/\(SeriesFixture.mid("02"))/series/").text
+        #expect(page.contains("<td>0/2</td><td class=warn>cover letter never arrived</td>"))
+        #expect(page.contains("Reviewed-by: Stefan Hajnoczi &lt;stefanha@redhat.com&gt;</a><br><span class=muted>(for every patch)"))
+        let p = amPatches(try await get("/series/\(SeriesFixture.mid("02"))/series.mbox").text)
+        #expect(p.count == 2)
+        #expect(p.allSatisfy { $0.trailers.contains("Reviewed-by: Stefan Hajnoczi <stefanha@redhat.com>") })
+    }
+}
+
+/// The JSON twins of the series pages and the page comparing two versions' diffs.
+@Suite struct SeriesJSONAndComparisonTests {
+    let fx = SeriesFixture.shared
+
+    func json(_ uri: String) async throws -> [String: Any] {
+        let r = try await fx.get(uri)
+        #expect(r.status == .ok, "\(uri)")
+        #expect(r.headers[.contentType] == "application/json")
+        return try #require(try JSONSerialization.jsonObject(with: Data(r.text.utf8)) as? [String: Any])
+    }
+
+    @Test func seriesJSONHasWhatTheSeriesPageShows() async throws {
+        let s = try await json("/series/\(SeriesFixture.mid("12"))/series.json")
+        #expect(s["title"] as? String == "s390: virtio: let arch validate VIRTIO features")
+        #expect(s["current"] as? Int == 1)
+        let versions = try #require(s["versions"] as? [[String: Any]])
+        #expect(versions.map { $0["name"] as? String } == ["v4", "v5"])
+        let v5 = versions[1]
+        #expect(v5["total"] as? Int == 2 && v5["received"] as? Int == 1)
+        #expect(v5["missing"] as? [Int] == [2] && v5["complete"] as? Bool == false)
+        #expect(v5["trailer_counts"] as? [String: Int] == ["Acked-by": 1])
+        #expect((v5["date"] as? String)?.hasSuffix("Z") == true)
+        #expect((v5["mbox"] as? String)?.hasSuffix("/series.mbox") == true)
+        let patch = try #require((v5["patches"] as? [[String: Any]])?.first)
+        #expect(patch["counter"] as? Int == 1)
+        #expect(patch["message_id"] as? String == SeriesFixture.mid("12"))
+        let trailers = try #require(patch["trailers"] as? [[String: Any]])
+        #expect(trailers.map { $0["name"] as? String } == ["Acked-by"])
+        #expect(trailers.first?["value"] as? String == "Halil Pasic <pasic@linux.ibm.com>")
+        #expect(trailers.first?["message_id"] as? String == SeriesFixture.mid("13"))
+        #expect(trailers.first?["from_cover"] as? Bool == false)
+        let stat = try #require(patch["diffstat"] as? [String: Any])
+        #expect((stat["files"] as? [[String: Any]])?.isEmpty == false)
+        #expect((patch["patch_ids"] as? [String])?.count == 1)
+        let compared = try #require(v5["compared_with_previous"] as? [String: Any])
+        #expect(compared["previous"] as? String == "v4")
+        #expect((compared["patches"] as? [[String: Any]])?.first?["change"] as? String == "changed")
+        #expect(versions[0]["compared_with_previous"] == nil || versions[0]["compared_with_previous"] is NSNull)
+        // the cover letter's trailers, marked as such on every patch
+        let dmabl = try await json("/series/\(SeriesFixture.mid("01"))/series.json")
+        let v1 = try #require((dmabl["versions"] as? [[String: Any]])?.first)
+        #expect((v1["cover"] as? [String: Any])?["counter"] as? Int == 0)
+        let fromCover = (v1["patches"] as? [[String: Any]])?.map { p in
+            (p["trailers"] as? [[String: Any]] ?? []).filter { $0["from_cover"] as? Bool == true }.map { $0["value"] as? String }
+        }
+        #expect(fromCover == [["Stefan Hajnoczi <stefanha@redhat.com>"], ["Stefan Hajnoczi <stefanha@redhat.com>"]])
+        // not a series, no such message: 404 with a reason
+        let reply = try await fx.get("/series/\(SeriesFixture.mid("04"))/series.json")
+        #expect(reply.status == .notFound && reply.text.contains("not a cover letter or patch"))
+        #expect(try await fx.get("/series/no-such-message@example.org/series.json").status == .notFound)
+    }
+
+    @Test func seriesListJSONIsTheListPagePaged() async throws {
+        let l = try await json("/series/_/series.json")
+        let entries = try #require(l["series"] as? [[String: Any]])
+        #expect(entries.count == 12)
+        let html = try await fx.get("/series/_/series/").text
+        for e in entries {
+            let mid = try #require(e["message_id"] as? String)
+            #expect(html.contains(URLs.relativeMid(mid) + "/series/"), "\(mid)")
+        }
+        let arrived = entries.compactMap { $0["arrived"] as? String }
+        #expect(arrived == arrived.sorted(by: >))
+        let resend = try #require(entries.first { $0["tag"] as? String == "[PATCH RESEND v2]" })
+        #expect(resend["total"] as? Int == 1 && resend["complete"] as? Bool == true && resend["has_cover"] as? Bool == false)
+        let validate = try #require(entries.first { ($0["message_id"] as? String) == SeriesFixture.mid("11") })
+        #expect(validate["missing"] as? [Int] == [2] && validate["trailer_counts"] as? [String: Int] == ["Acked-by": 1])
+        #expect(l["next"] == nil || l["next"] is NSNull)  // one page
+        let old = try await json("/series/_/series.json?t=20200101000000")
+        #expect((old["series"] as? [Any])?.isEmpty == true)
+    }
+
+    @Test func everyKeyOfTheJSONIsDocumentedInTheHelp() async throws {
+        func keys(_ v: Any) -> Set<String> {
+            if let d = v as? [String: Any] {
+                return d.reduce(into: Set(d.keys)) { $0.formUnion(keys($1.value)) }.subtracting(["Acked-by", "Reviewed-by"])
+            }
+            if let a = v as? [Any] { return a.reduce(into: Set<String>()) { $0.formUnion(keys($1)) } }
+            return []
+        }
+        let all = keys(try await json("/series/\(SeriesFixture.mid("37"))/series.json")).union(
+            keys(try await json("/series/\(SeriesFixture.mid("01"))/series.json"))
+        ).union(keys(try await json("/series/_/series.json")))
+        #expect(all.count > 40)
+        let help = try await fx.get("/series/_/text/help/raw").text
+        #expect(help.contains("MID/series.json") && help.contains("_/series.json"))
+        for k in all.sorted() { #expect(help.contains(k), "\(k) is not in _/text/help/") }
+    }
+
+    @Test func theComparePageShowsWhatChangedInEachDiff() async throws {
+        let r = try await fx.get("/series/\(SeriesFixture.mid("37"))/series/compare/")
+        #expect(r.status == .ok)
+        let html = r.text
+        #expect(html.contains("Compared with <a href=\"../../../\(URLs.relativeMid(SeriesFixture.mid("27")))/series/#"))
+        #expect(html.contains("was 3/8 · diff changed since"))
+        #expect(html.contains("<span class=del>- \tsmp_rmb();</span>\n<span class=add>+ \trmb();</span>"))
+        #expect(html.contains("<span class=add>++\t * This barrier was added to simple spinlocks by commit 51d7d5205d338,</span>"))
+        #expect(html.components(separatedBy: "diff unchanged").count - 1 == 3)
+        #expect(html.contains("<h3>Dropped</h3>"))
+        #expect(html.contains("powerpc/pseries: use smp_rmb() in H_CONFER spin yield"))
+        expectNoInjection(html)
+        // the series page links it, and says which patch each continues
+        let page = try await fx.get("/series/\(SeriesFixture.mid("37"))/series/").text
+        #expect(page.contains(" 2/6: was 3/8, diff changed"))
+        #expect(page.contains(" not in this version: 2/8, 8/8"))
+        #expect(page.contains("series/compare/\">What changed in each diff since v1</a>"))
+        // the first version has nothing before it
+        let first = try await fx.get("/series/\(SeriesFixture.mid("27"))/series/compare/")
+        #expect(first.status == .ok && first.text.contains("nothing before it to compare with"))
+        #expect(try await fx.get("/series/\(SeriesFixture.mid("04"))/series/compare/").status == .notFound)
     }
 }
 

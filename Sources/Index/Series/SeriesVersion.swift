@@ -23,14 +23,8 @@ public struct SeriesVersion: Sendable {
         return (1...max(total, 1)).filter { !have.contains($0) }
     }
 
-    /// Each patch compared with the patch of the same number in `older`: nil when `older` has
-    /// none, true when its diff is the same (same patch-id).
-    public func unchanged(since older: SeriesVersion) -> [(counter: Int, unchanged: Bool?)] {
-        patches.map { p in
-            guard let o = older.patches.first(where: { $0.counter == p.counter }) else { return (p.counter, nil) }
-            return (p.counter, !p.patchIDs.isEmpty && p.patchIDs == o.patchIDs)
-        }
-    }
+    /// Each patch compared with the version before, `older` (`SeriesComparison`).
+    public func compared(since older: SeriesVersion) -> SeriesComparison { SeriesComparison(self, since: older) }
 
     /// The diffstat of all patches.
     public var diffstat: Diffstat {
@@ -45,7 +39,9 @@ public struct SeriesVersion: Sendable {
         var seen: [String: Int] = [:]
         var order: [String] = []
         var counted = Set<String>()
-        for t in (cover?.trailers ?? []) + patches.flatMap({ $0.trailers.filter { !$0.fromCover } }) {
+        // a trailer given to the cover letter is on every patch too (also when the cover letter
+        // never arrived): counted once, by the reply and line that gave it
+        for t in (cover?.trailers ?? []) + patches.flatMap(\.trailers) {
             let key = t.mid + "\u{0}" + t.trailer.line
             guard counted.insert(key).inserted else { continue }
             if seen[t.trailer.name] == nil { order.append(t.trailer.name) }

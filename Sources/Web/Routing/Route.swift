@@ -23,8 +23,15 @@ public enum Route: Equatable, Sendable {
     case series(scope: String, mid: String)
     /// `MID/series.mbox`: the series as `b4 am` writes it, ready for `git am`.
     case seriesMbox(scope: String, mid: String)
+    /// `MID/series.json`: the JSON twin of `series`.
+    case seriesJSON(scope: String, mid: String)
+    /// `MID/series/compare/`: the version of `MID` against the one before, each patch's diff
+    /// compared.
+    case seriesCompare(scope: String, mid: String)
     /// `_/series/`: recent series, newest first (paged by `?t=`).
     case seriesList(scope: String)
+    /// `_/series.json`: the JSON twin of `seriesList`.
+    case seriesListJSON(scope: String)
     /// `_/series/new.atom`: the Atom twin of `seriesList`.
     case seriesAtom(scope: String)
     /// `…/info/refs?service=git-upload-pack` of an epoch (`/INBOX/N`, `/INBOX/N.git`,
@@ -70,6 +77,7 @@ public enum Route: Equatable, Sendable {
         case "_/series/": return .seriesList(scope: scope)
         case "_/series": return .redirect(scope: scope, path: "_/series/", permanent: true)
         case "_/series/new.atom": return .seriesAtom(scope: scope)
+        case "_/series.json": return .seriesListJSON(scope: scope)
         default: break
         }
         if rest.hasPrefix("_/text/") {
@@ -107,6 +115,9 @@ public enum Route: Equatable, Sendable {
         case "series/": return .series(scope: scope, mid: mid)
         case "series": return .redirect(scope: scope, path: esc + "/series/", permanent: true)
         case "series.mbox": return .seriesMbox(scope: scope, mid: mid)
+        case "series.json": return .seriesJSON(scope: scope, mid: mid)
+        case "series/compare/": return .seriesCompare(scope: scope, mid: mid)
+        case "series/compare": return .redirect(scope: scope, path: esc + "/series/compare/", permanent: true)
         default: break
         }
         // after the `MID/…` pages, as in public-inbox: `/INBOX/t/raw` is the message `t`'s

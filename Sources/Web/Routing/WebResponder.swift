@@ -184,6 +184,15 @@ public struct WebResponder: HTTPResponder {
         case .seriesList(let s):
             let sc = scope(s)
             return try await site.blocking { try SeriesListPage.render(scope: sc, t: t) }
+        case .seriesJSON(let s, let mid):
+            let sc = scope(s)
+            return try await site.blocking { try SeriesJSON.series(scope: sc, mid: mid, host: host) }
+        case .seriesCompare(let s, let mid):
+            let sc = scope(s)
+            return try await site.blocking { try SeriesComparePage.render(scope: sc, mid: mid, host: host) }
+        case .seriesListJSON(let s):
+            let sc = scope(s)
+            return try await site.blocking { try SeriesJSON.list(scope: sc, host: host, t: t) }
         case .seriesAtom(let s):
             let sc = scope(s)
             return try await site.blocking { try SeriesListPage.atom(scope: sc, host: host, t: t) }

@@ -32,8 +32,13 @@ enum TextPages {
                                            never arrived, the diffstat
                   \(base)MID/series.mbox   that version's patches for git am, collected
                                            trailers applied (as `b4 am` writes them)
+                  \(base)MID/series/compare/  that version against the one before:
+                                           each patch's diff compared with the diff
+                                           of the patch it continues
+                  \(base)MID/series.json   the series page as JSON (below)
                   \(base)_/series/         recent patch series, newest first (?t= pages)
                   \(base)_/series/new.atom Atom feed of recent patch series
+                  \(base)_/series.json     recent patch series as JSON (below)
                   \(base)new.atom          Atom feed of the newest messages
                   \(base)new.html          the newest messages
                   \(base)all.mbox.gz       every message, as one gzipped mbox
@@ -44,6 +49,47 @@ enum TextPages {
                 differ), a thread overview and reply instructions (git send-email
                 and mailto:). Quoted text, diffs and links are marked up; nothing on
                 these pages runs scripts.
+
+                patch series as JSON
+                --------------------
+
+                For programs (CI bots, dashboards). Keys are snake_case; dates are
+                ISO 8601 UTC; URLs are absolute; a key without a value is left out.
+                A Message-ID that is not a cover letter or patch answers 404 with
+                {"error": "..."}.
+
+                  MID/series.json:
+                    title, from {name, email}, change_id (b4's),
+                    current: index in versions of the version holding MID,
+                    versions: oldest first, each with
+                      version, name ("v2", "RFC v2", "v3 RESEND"), tag ("[PATCH v2]"),
+                      label, rfc, resend, title, from, message_id (of its cover
+                      letter, else first patch), date (of that message), arrived
+                      (when the archive got it), total (M of n/M), received
+                      (patches that arrived), has_cover, missing ([n, ...] never
+                      arrived), complete, trailer_counts {"Reviewed-by": 2, ...},
+                      change_id, url (its place on the series page), json, mbox,
+                      cover and patches, each with
+                        counter (0: cover letter), subject, title, message_id, url,
+                        date, from, patch_ids (git patch-id --stable),
+                        diffstat {files [{path, added, removed}], added, removed},
+                        trailers [{name, value, message_id, url, from_cover}]
+                          (from_cover: given to the cover letter, so to every patch,
+                          also when the cover letter never arrived),
+                      diffstat (of all patches),
+                      compared_with_previous (not in the first version):
+                        previous (its name), url (the compare page),
+                        patches [{counter, previous_counter, change}] with change
+                          "unchanged" (same patch-id), "changed" or "new",
+                        dropped [n, ...] (patches of the previous version that no
+                          patch continues; paired by patch-id, then title, then
+                          position, as git range-diff pairs them)
+
+                  _/series.json (?t= as _/series/):
+                    series: the versions _/series/ lists, newest first, as in
+                      MID/series.json without cover, patches, diffstat and
+                      compared_with_previous;
+                    next: the next (older) page, when there may be one
 
                 search
                 ------

@@ -75,7 +75,17 @@ enum SeriesPage {
         w.raw(" · ")
         w.link(href(v.head.row.mid) + "series.mbox", "series.mbox")
         w.raw(" (for git am)</p><table class=ib><tr><th>#</th><th>subject</th><th>trailers</th><th>diffstat</th></tr>")
-        if let c = v.cover { row(c, total: v.total, note: "for every patch", into: &w) }
+        if let c = v.cover {
+            row(c, total: v.total, note: "for every patch", into: &w)
+        } else if let given = v.patches.first?.trailers.filter(\.fromCover), !given.isEmpty {
+            // replies to a cover letter that never arrived
+            w.raw("<tr><td>0/\(v.total)</td><td class=warn>cover letter never arrived</td><td>")
+            for t in given {
+                w.link(href(t.mid), t.trailer.line)
+                w.raw("<br>")
+            }
+            w.raw("<span class=muted>(for every patch)</span></td><td></td></tr>")
+        }
         var next = v.patches.makeIterator()
         var pending = next.next()
         for n in 1...max(v.total, v.patches.last?.counter ?? 1, 1) {
@@ -102,30 +112,37 @@ enum SeriesPage {
         w.raw("</section>")
     }
 
-    /// What changed in each patch since the version before: the same diff (same patch-id) or
-    /// not, with the diffstat of both.
+    /// What changed in each patch since the version before (matched as `SeriesComparison`
+    /// pairs them): the same diff (same patch-id) or not, with the diffstat of both; new and
+    /// dropped patches; and a link to the page comparing each changed diff.
     static func comparison(_ v: SeriesVersion, _ older: SeriesVersion, into w: inout HTMLWriter) {
+        let c = v.compared(since: older)
         w.raw("<p class=muted>Compared with ")
         w.text(older.tag)
         w.raw(":</p><pre>")
-        for (counter, same) in v.unchanged(since: older) {
-            w.raw(" \(counter)/\(v.total): ")
-            guard let same else {
+        for change in c.patches {
+            w.raw(" \(change.counter)/\(v.total): ")
+            guard let prev = change.previous, let o = older.patches.first(where: { $0.counter == prev }),
+                let now = v.patches.first(where: { $0.counter == change.counter })
+            else {
                 w.raw("new in this version\n")
                 continue
             }
-            if same {
-                w.raw("diff unchanged\n")
+            let was = prev == change.counter ? "" : "was \(prev)/\(older.total), "
+            if change.kind == .unchanged {
+                w.raw(was + "diff unchanged\n")
             } else {
-                let now = v.patches.first { $0.counter == counter }!.diffstat
-                let before = older.patches.first { $0.counter == counter }!.diffstat
-                w.raw("diff changed (<span class=add>+\(before.added)</span>/<span class=del>-\(before.removed)</span> → ")
-                w.raw("<span class=add>+\(now.added)</span>/<span class=del>-\(now.removed)</span>)\n")
+                w.raw(was + "diff changed (<span class=add>+\(o.diffstat.added)</span>/<span class=del>-\(o.diffstat.removed)</span> → ")
+                w.raw("<span class=add>+\(now.diffstat.added)</span>/<span class=del>-\(now.diffstat.removed)</span>)\n")
             }
         }
-        let gone = older.patches.map(\.counter).filter { c in !v.patches.contains { $0.counter == c } }
-        if !gone.isEmpty { w.raw(" not in this version: " + gone.map { "\($0)/\(older.total)" }.joined(separator: ", ") + "\n") }
+        if !c.dropped.isEmpty { w.raw(" not in this version: " + c.dropped.map { "\($0)/\(older.total)" }.joined(separator: ", ") + "\n") }
         w.raw("</pre>")
+        if c.patches.contains(where: { $0.kind == .changed }) {
+            w.raw("<p>")
+            w.link(href(v.head.row.mid) + "series/compare/", "What changed in each diff since " + older.name)
+            w.raw("</p>")
+        }
     }
 
     static func row(_ m: SeriesMember, total: Int, note: String?, into w: inout HTMLWriter) {
