@@ -1,6 +1,7 @@
 import Foundation
 import Index
 import Mail
+import Mirror
 import NIOCore
 import NIOPosix
 import Store
@@ -191,6 +192,8 @@ public final class Site: Sendable {
     let searches: SearchGate
     let cache: RenderCache
     let generations: Generations
+    /// Manifest entries of the epochs, kept until their refs move.
+    let manifests = ManifestCache()
 
     /// Opens every inbox of `config` read-only.
     public convenience init(config: PIConfig, threads: Int? = nil, cacheBytes: Int = 96 << 20, search: SearchGate.Limits = .init())

@@ -21,8 +21,8 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// `tidings serve` over the inboxes of `config`.
-    static func tidings(config: String, extra: [String] = []) throws -> ServerProcess {
-        try start(dir: (config as NSString).deletingLastPathComponent, env: [:]) { port in
+    static func tidings(config: String, extra: [String] = [], env: [String: String] = [:]) throws -> ServerProcess {
+        try start(dir: (config as NSString).deletingLastPathComponent, env: env) { port in
             [Command.tidings, "serve", "--config", config, "--listen", "127.0.0.1:\(port)"] + extra
         }
     }

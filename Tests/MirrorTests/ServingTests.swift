@@ -1,4 +1,5 @@
 import Foundation
+import Index
 import Mirror
 import Support
 import TestSupport
@@ -258,5 +259,57 @@ import Testing
                         in: .whitespacesAndNewlines)) ?? -1
             #expect(count == expected, "\(script)")
         }
+    }
+}
+
+/// The manifest is kept between requests and made again for the epochs that changed.
+@Suite(.serialized) struct ManifestCacheTests {
+    @Test func repeatedManifestRequestsRunNoGitAndNewMailUpdatesTheManifest() async throws {
+        let source = try MirrorSource(name: "mc")
+        let bin = source.inbox.root + "/bin"
+        let log = source.inbox.root + "/git.log"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        let git = try Command.run(["sh", "-c", "command -v git"]).text.trimmingCharacters(in: .whitespacesAndNewlines)
+        // every git the server runs, logged
+        FileManager.default.createFile(
+            atPath: bin + "/git", contents: Data("#!/bin/sh\necho \"$*\" >> '\(log)'\nexec '\(git)' \"$@\"\n".utf8),
+            attributes: [.posixPermissions: 0o755])
+        let path = bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let server = try ServerProcess.tidings(config: source.configPath, env: ["PATH": path])
+        defer { server.stop() }
+        func gitRuns() -> [String] { String(decoding: Fixtures.bytes(log), as: UTF8.self).split(separator: "\n").map(String.init) }
+        func manifest(_ path: String) async throws -> [String: [String: Any]] {
+            let r = try await run(["sh", "-c", "curl -sS '\(server.url)\(path)' | gzip -dc"], env: ["http_proxy": ""])
+            #expect(r.status == 0, "\(r.stderr)")
+            return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout)) as? [String: [String: Any]])
+        }
+        func fingerprint(_ n: Int) throws -> String {
+            let showRef = try Command.run(["git", "--git-dir=\(source.inbox.inbox.repository.epochPath(n))", "show-ref"])
+            return String(try Command.run(["sha1sum"], input: showRef.stdout).text.prefix(40))
+        }
+        let newest = try #require(source.epochs.last)
+        let key = "/mc/git/\(newest).git"
+        let first = try await manifest("/mc/manifest.js.gz")
+        #expect(first[key]?["fingerprint"] as? String == (try fingerprint(newest)))
+        _ = try await manifest("/manifest.js.gz")
+        let afterFirst = gitRuns().count
+        #expect(afterFirst > 0, "the git wrapper logged nothing")
+        for path in ["/mc/manifest.js.gz", "/manifest.js.gz", "/mc/manifest.js.gz", "/manifest.js.gz"] {
+            let again = try await manifest(path)
+            #expect(again[key]?["fingerprint"] as? String == first[key]?["fingerprint"] as? String)
+        }
+        #expect(gitRuns().count == afterFirst, "\(gitRuns().suffix(4))")
+
+        // new mail moves the newest epoch's ref: only that epoch is asked again
+        _ = try Importer(inbox: source.inbox.inbox).importSources([.bytes(newMessage("mc-new", to: "mc@example.org"), origin: "new")])
+        #expect(source.epochs.last == newest)
+        let updated = try await manifest("/mc/manifest.js.gz")
+        #expect(updated[key]?["fingerprint"] as? String == (try fingerprint(newest)))
+        #expect(updated[key]?["fingerprint"] as? String != first[key]?["fingerprint"] as? String)
+        let reran = Array(gitRuns().dropFirst(afterFirst))
+        #expect(!reran.isEmpty && reran.allSatisfy { $0.contains("/\(newest).git") }, "\(reran)")
+        let whole = try await manifest("/manifest.js.gz")
+        #expect(whole[key]?["fingerprint"] as? String == (try fingerprint(newest)))
+        #expect(gitRuns().count == afterFirst + reran.count)
     }
 }

@@ -73,11 +73,12 @@ public struct Manifest: Sendable, Equatable {
     }
 
     /// Adds every epoch of the inbox `name` in `repository`; `description` names the inbox
-    /// (an epoch without a description of its own is "DESCRIPTION [epoch N]").
-    public mutating func add(inbox name: String, repository: InboxRepository, description: String) {
+    /// (an epoch without a description of its own is "DESCRIPTION [epoch N]"). With `cache`,
+    /// git runs only for epochs that changed since it last did.
+    public mutating func add(inbox name: String, repository: InboxRepository, description: String, cache: ManifestCache? = nil) {
         for n in repository.epochs() {
             let dir = repository.epochPath(n)
-            guard var e = Manifest.entry(gitDir: dir) else { continue }
+            guard var e = cache.map({ $0.entry(gitDir: dir) }) ?? Manifest.entry(gitDir: dir) else { continue }
             if e.description == nil { e.description = "\(description) [epoch \(n)]" }
             entries["/\(name)/git/\(n).git"] = e
         }
