@@ -9,8 +9,8 @@ import Support
 func mirroring(_ config: ConfigOption) -> Mirroring {
     Mirroring(
         config: config.piConfig, progress: isatty(2) != 0,
-        index: { inbox in
-            let progress = Progress(label: "index \(inbox.name)")
+        index: { inbox, count in
+            let progress = Progress(label: "index \(inbox.name)", total: count)
             let importer = Importer(inbox: inbox)
             importer.onProgress = progress.update
             let summary = try importer.catchUp()

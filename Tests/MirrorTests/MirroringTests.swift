@@ -324,3 +324,41 @@ func newMessage(_ id: String, to: String, parent: String? = nil, date: String = 
         #expect(InboxRepository(dir: mirror).epochs() == scene.source.epochs)
     }
 }
+
+/// `tidings fetch` on a terminal (through `script`, which gives it a pty) and off one.
+@Suite(.serialized) struct FetchProgressTests {
+    @Test func onATerminalFetchShowsCountRateAndETAAndAlwaysASummaryLine() async throws {
+        let scene = try MirrorScene("tty")
+        defer { withExtendedLifetime(scene) {} }
+        let dir = scene.dir
+        #expect(try await tidings(["clone", "\(scene.server.url)/tty"], dir).status == 0)
+        func addMail(_ prefix: String, _ n: Int) throws {
+            let added = (0..<n).map { newMessage("\(prefix)-\($0)", to: "tty@example.org") }
+            _ = try Importer(inbox: scene.source.inbox.inbox).importSources(
+                added.enumerated().map { .bytes($0.element, origin: "\(prefix)#\($0.offset)") })
+        }
+        func onTerminal(_ args: [String]) async throws -> Command.Result {
+            let line = ([Command.tidings] + args + ["--config", dir + "/config"]).map { "'\($0)'" }.joined(separator: " ")
+            return try await run(["script", "-qefc", line, "/dev/null"], env: isolated(dir), cwd: dir)
+        }
+        try addMail("tty", 400)
+        let tty = try await onTerminal(["fetch", "tty"])
+        #expect(tty.status == 0, "\(tty.text)")
+        let screen = tty.text
+        // the redrawn line: count of the total, rate, ETA
+        #expect(screen.contains("\rindex tty: "), "\(screen.prefix(2000))")
+        #expect(screen.contains("/400 ["), "\(screen.prefix(2000))")
+        #expect(screen.contains(" msg/s  ETA "), "\(screen.prefix(2000))")
+        #expect(screen.contains("fetch tty: 400 imported"), "\(screen.suffix(500))")
+        #expect(try indexedMids(dir + "/tty").suffix(400).allSatisfy { $0.hasPrefix("tty-") })
+
+        // off a terminal: no redrawn line, the summary only
+        try addMail("plain", 3)
+        let plain = try await tidings(["fetch", "tty"], dir)
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(!plain.stderr.contains("\r") && !plain.stderr.contains("ETA"), "\(plain.stderr)")
+        #expect(plain.text.contains("fetch tty: 3 imported"), "\(plain.text)")
+        let nothing = try await onTerminal(["fetch", "tty"])
+        #expect(nothing.status == 0 && nothing.text.contains("fetch tty: nothing new"), "\(nothing.text)")
+    }
+}

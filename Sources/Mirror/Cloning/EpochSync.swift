@@ -26,18 +26,36 @@ struct EpochSync {
         var errorText: String
     }
 
-    /// git with the prompt for credentials off (a mirror runs unattended); with `progress`, its
-    /// standard error (the progress meter) goes to ours.
-    static func git(_ args: [String], progress: Bool = false) throws -> Ran {
+    /// git with the prompt for credentials off (a mirror runs unattended). Its standard error
+    /// is kept for the caller (which failure it was decides what to try next); with `progress`
+    /// it also goes to ours as it comes (git's progress meter).
+    static func git(_ args: [String], input: [UInt8] = [], progress: Bool = false) throws -> Ran {
         let env = ["GIT_TERMINAL_PROMPT": "0"]
-        if progress {
-            let p = try Subprocess(["git"] + args, environment: env)
-            p.closeStdin()
-            let out = p.readAllStdout()
-            return Ran(status: p.wait(), text: String(decoding: out, as: UTF8.self), errorText: "")
+        guard progress else {
+            let r = try Subprocess.execute(["git"] + args, input: input, environment: env)
+            return Ran(status: r.status, text: r.text, errorText: r.errorText)
         }
-        let r = try Subprocess.execute(["git"] + args, environment: env)
-        return Ran(status: r.status, text: r.text, errorText: r.errorText)
+        let p = try Subprocess(["git"] + args, environment: env, captureStderr: true)
+        if !input.isEmpty { try? p.write(input) }
+        p.closeStdin()
+        // stdout is read beside stderr, so that neither pipe can fill up and stall git
+        final class Output: @unchecked Sendable { var bytes: [UInt8] = [] }
+        let stdout = Output()
+        let done = DispatchGroup()
+        DispatchQueue.global().async(group: done) { stdout.bytes = p.readAllStdout() }
+        var errors: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        while true {
+            let n = buffer.withUnsafeMutableBufferPointer { read(p.stderrFD, $0.baseAddress!, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }
+            buffer.withUnsafeBufferPointer { _ = Glibc.write(2, $0.baseAddress!, n) }
+            errors += buffer[0..<n]
+            if errors.count > 1 << 20 { errors.removeFirst(errors.count - (1 << 19)) }
+        }
+        done.wait()
+        let status = p.wait()
+        return Ran(status: status, text: String(decoding: stdout.bytes, as: UTF8.self), errorText: String(decoding: errors, as: UTF8.self))
     }
 
     static func failure(_ what: String, _ r: Ran) -> Subprocess.Failure {
@@ -45,9 +63,11 @@ struct EpochSync {
         return Subprocess.Failure(description: "\(what) failed\(msg.isEmpty ? " (exit \(r.status))" : ": " + msg)")
     }
 
-    /// Clones epoch `n` from `url` (absent locally) and puts it in place. git checks that the
-    /// history it received is whole (a truncated or damaged pack fails the clone).
-    func cloneNew(_ n: Int, from url: String) throws {
+    /// Clones epoch `n` from `url` (absent locally) and puts it in place; returns the objects
+    /// the source lacks (empty but for a damaged source, whose other objects are mirrored:
+    /// `PartialTransfer`). git checks that what it received is whole (a truncated or damaged
+    /// pack fails the clone).
+    func cloneNew(_ n: Int, from url: String) throws -> [String] {
         let final = repository.epochPath(n)
         let tmp = final + ".tmp"
         try? FileManager.default.removeItem(atPath: tmp)
@@ -55,27 +75,41 @@ struct EpochSync {
         var args = ["clone", "--mirror", "--no-tags", url, tmp]
         args.insert(progress ? "--progress" : "-q", at: 1)
         let r = try EpochSync.git(args, progress: progress)
-        guard r.status == 0 else {
+        var missing: [String] = []
+        if r.status != 0 {
             try? FileManager.default.removeItem(atPath: tmp)
-            throw EpochSync.failure("cloning \(url)", r)
+            guard PartialTransfer.sourceLacksObjects(r) else { throw EpochSync.failure("cloning \(url)", r) }
+            do {
+                try Subprocess.run(["git", "init", "-q", "--bare", tmp])
+                missing = try PartialTransfer(gitDir: tmp, url: url, progress: progress).run()
+            } catch {
+                try? FileManager.default.removeItem(atPath: tmp)
+                throw error
+            }
         }
         try Subprocess.run(["git", "--git-dir=\(tmp)", "config", "include.path", "../../all.git/config"])
         guard rename(tmp, final) == 0 else {
             throw Subprocess.Failure(description: "cannot move \(tmp) to \(final): \(String(cString: strerror(errno)))")
         }
         try repository.updateAlternates()
+        return missing
     }
 
-    /// Fetches epoch `n` (present locally) from `url`; true when a ref moved. History that does
-    /// not descend from ours is refused with nothing changed.
-    func fetch(_ n: Int, from url: String) throws -> Bool {
+    /// Fetches epoch `n` (present locally) from `url`: whether a ref moved, and the objects the
+    /// source lacks (of the new history only). History that does not descend from ours is
+    /// refused with nothing changed.
+    func fetch(_ n: Int, from url: String) throws -> (moved: Bool, missing: [String]) {
         let dir = repository.epochPath(n)
         defer { clearIncoming(dir) }
         clearIncoming(dir)
         var args = ["--git-dir=\(dir)", "fetch", "--no-tags", "--no-write-fetch-head", url, "+refs/heads/*:\(EpochSync.incoming)heads/*"]
         args.insert(progress ? "--progress" : "-q", at: 2)
         let r = try EpochSync.git(args, progress: progress)
-        guard r.status == 0 else { throw EpochSync.failure("fetching \(url)", r) }
+        var missing: [String] = []
+        if r.status != 0 {
+            guard PartialTransfer.sourceLacksObjects(r) else { throw EpochSync.failure("fetching \(url)", r) }
+            missing = try fetchWhatExists(into: dir, from: url)
+        }
         let listed = try EpochSync.git(["--git-dir=\(dir)", "for-each-ref", "--format=%(refname) %(objectname)", EpochSync.incoming])
         var updates = ""
         for line in listed.text.split(separator: "\n") {
@@ -96,10 +130,42 @@ struct EpochSync {
             }
             updates += "update \(name) \(new) \(old.isEmpty ? String(repeating: "0", count: 40) : old)\n"
         }
-        guard !updates.isEmpty else { return false }
+        guard !updates.isEmpty else { return (false, missing) }
         let u = try Subprocess.execute(["git", "--git-dir=\(dir)", "update-ref", "--stdin"], input: Array(updates.utf8))
         guard u.status == 0 else { throw Subprocess.Failure(description: "updating refs of \(dir) failed: \(u.errorText)") }
-        return true
+        return (true, missing)
+    }
+
+    /// A damaged source's new history, through a repository beside the epoch that borrows its
+    /// objects (so only new ones move): its packs join the epoch's and its branches become
+    /// `refs/tidings-incoming/`, as a plain fetch leaves them. Returns what the source lacks.
+    func fetchWhatExists(into dir: String, from url: String) throws -> [String] {
+        let side = dir + ".partial"
+        try? FileManager.default.removeItem(atPath: side)
+        defer { try? FileManager.default.removeItem(atPath: side) }
+        try Subprocess.run(["git", "init", "-q", "--bare", side])
+        let objects = (dir as NSString).standardizingPath + "/objects"
+        FileManager.default.createFile(atPath: side + "/objects/info/alternates", contents: Data((objects + "\n").utf8))
+        let missing = try PartialTransfer(gitDir: side, url: url, progress: progress).run()
+        // packs first, then the refs that need them
+        let packs = (try? FileManager.default.contentsOfDirectory(atPath: side + "/objects/pack")) ?? []
+        for suffix in [".pack", ".rev", ".idx"] {
+            for f in packs where f.hasSuffix(suffix) {
+                guard rename(side + "/objects/pack/" + f, objects + "/pack/" + f) == 0 else {
+                    throw Subprocess.Failure(description: "cannot move \(f) into \(dir): \(String(cString: strerror(errno)))")
+                }
+            }
+        }
+        let refs = try EpochSync.git(["--git-dir=\(side)", "for-each-ref", "--format=%(refname) %(objectname)", "refs/heads/"])
+        var updates = ""
+        for line in refs.text.split(separator: "\n") {
+            let f = line.split(separator: " ")
+            guard f.count == 2 else { continue }
+            updates += "update \(EpochSync.incoming)\(f[0].dropFirst("refs/".count)) \(f[1])\n"
+        }
+        let u = try Subprocess.execute(["git", "--git-dir=\(dir)", "update-ref", "--stdin"], input: Array(updates.utf8))
+        guard u.status == 0 else { throw Subprocess.Failure(description: "updating refs of \(dir) failed: \(u.errorText)") }
+        return missing
     }
 
     func clearIncoming(_ dir: String) {

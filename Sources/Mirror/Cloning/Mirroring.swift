@@ -15,13 +15,15 @@ public struct Mirroring {
     public let config: PIConfig
     /// git's progress meter on the terminal.
     public var progress: Bool
-    /// Indexes an inbox's new commits (the command line shows progress around `catchUp`).
-    public var index: (Inbox) throws -> ImportSummary
+    /// Indexes an inbox's new commits, about as many as the second argument says (the command
+    /// line shows progress around `catchUp`).
+    public var index: (Inbox, Int) throws -> ImportSummary
     /// Status lines.
     public var say: (String) -> Void
 
     public init(
-        config: PIConfig, progress: Bool = false, index: @escaping (Inbox) throws -> ImportSummary = { try Importer(inbox: $0).catchUp() },
+        config: PIConfig, progress: Bool = false,
+        index: @escaping (Inbox, Int) throws -> ImportSummary = { inbox, _ in try Importer(inbox: inbox).catchUp() },
         say: @escaping (String) -> Void = { _ in }
     ) {
         self.config = config
@@ -34,8 +36,18 @@ public struct Mirroring {
         public var name: String
         /// Epochs whose refs moved or that are new.
         public var epochsChanged: [Int] = []
+        /// Objects the source lacks, by epoch: mirrored without them (the index records the
+        /// messages it could not read).
+        public var missing: [Int: [String]] = [:]
         /// What indexing did (nil before it ran).
         public var summary: ImportSummary?
+        mutating func note(missing oids: [String], epoch n: Int, say: (String) -> Void) {
+            guard !oids.isEmpty else { return }
+            missing[n] = oids
+            let shown = oids.prefix(10).joined(separator: " ") + (oids.count > 10 ? " …" : "")
+            say("\(name): epoch \(n): the source lacks \(oids.count) object\(oids.count == 1 ? "" : "s"), mirrored without: \(shown)")
+        }
+
         public var nothingNew: Bool { epochsChanged.isEmpty && (summary?.imported ?? 0) == 0 && (summary?.removed ?? 0) == 0 }
     }
 
@@ -81,7 +93,7 @@ public struct Mirroring {
         var result = Result(name: name)
         for n in wanted {
             say("\(name): cloning epoch \(n) from \(remote.epochURL(n))")
-            try sync.cloneNew(n, from: remote.epochURL(n))
+            result.note(missing: try sync.cloneNew(n, from: remote.epochURL(n)), epoch: n, say: say)
             result.epochsChanged.append(n)
         }
         let addresses = snippet.addresses.isEmpty ? ["\(name)@localhost"] : snippet.addresses
@@ -94,7 +106,8 @@ public struct Mirroring {
                 (listed[0].entry?.description.map { Mirroring.inboxDescription($0) } ?? "public inbox for \(addresses[0])").utf8 + [10]))
         var ic = InboxConfig(name: name, dir: building, addresses: addresses)
         ic.newsgroup = snippet.newsgroup
-        result.summary = try index(try Inbox(config: ic))
+        let count = wanted.reduce(0) { $0 + Mirroring.commits(in: repo.epochPath($1), since: nil) }
+        result.summary = try index(try Inbox(config: ic), count)
         try? FileManager.default.removeItem(atPath: dir)  // empty, if it exists
         guard rename(building, dir) == 0 else {
             throw Subprocess.Failure(description: "cannot move \(building) to \(dir): \(String(cString: strerror(errno)))")
@@ -104,6 +117,12 @@ public struct Mirroring {
         try config.add(ic)
         try Subprocess.run(["git", "config", "--file", config.path, Mirroring.upstreamKey(name), remote.url])
         return result
+    }
+
+    /// Commits of an epoch's branch newer than `old` (all of them without it).
+    static func commits(in gitDir: String, since old: String?) -> Int {
+        let range = old.map { "\($0)..refs/heads/master" } ?? "refs/heads/master"
+        return Int((try? Subprocess.text(["git", "--git-dir=\(gitDir)", "rev-list", "--count", range])) ?? "") ?? 0
     }
 
     /// Work directories of clones of `name` whose process is gone (killed midway).
@@ -147,17 +166,21 @@ public struct Mirroring {
             guard !listed.isEmpty else { throw Subprocess.Failure(description: "\(remote.url): no epochs listed") }
             var result = Result(name: ic.name)
             let newest = local.last ?? -1
+            let tips = Dictionary(uniqueKeysWithValues: local.map { ($0, repo.tip($0)) })
             for (n, entry) in listed {
                 if local.contains(n) {
                     if let fp = entry?.fingerprint, fp == Manifest.entry(gitDir: repo.epochPath(n))?.fingerprint { continue }
-                    if try sync.fetch(n, from: remote.epochURL(n)) { result.epochsChanged.append(n) }
+                    let f = try sync.fetch(n, from: remote.epochURL(n))
+                    result.note(missing: f.missing, epoch: n, say: say)
+                    if f.moved { result.epochsChanged.append(n) }
                 } else if n > newest {
                     say("\(ic.name): new epoch \(n)")
-                    try sync.cloneNew(n, from: remote.epochURL(n))
+                    result.note(missing: try sync.cloneNew(n, from: remote.epochURL(n)), epoch: n, say: say)
                     result.epochsChanged.append(n)
                 }
             }
-            result.summary = try index(try Inbox(config: ic))
+            let count = result.epochsChanged.reduce(0) { $0 + Mirroring.commits(in: repo.epochPath($1), since: tips[$1] ?? nil) }
+            result.summary = try index(try Inbox(config: ic), count)
             return result
         }
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One smart-HTTP request for an epoch, as `git http-backend` takes it (CGI variables).
 public struct GitRequest: Sendable {
     public enum Service: Sendable, Equatable {
@@ -39,6 +41,12 @@ public struct GitRequest: Sendable {
             "GIT_PROJECT_ROOT": "",
             "PATH_INFO": "",
         ]
+        // partial clones (`--filter`): what lets a mirror take what exists of an epoch that
+        // lacks objects (`PartialTransfer`), and lets readers skip blobs they do not want
+        let inherited = Int(ProcessInfo.processInfo.environment["GIT_CONFIG_COUNT"] ?? "") ?? 0
+        env["GIT_CONFIG_COUNT"] = String(inherited + 1)
+        env["GIT_CONFIG_KEY_\(inherited)"] = "uploadpack.allowFilter"
+        env["GIT_CONFIG_VALUE_\(inherited)"] = "true"
         if let contentType { env["CONTENT_TYPE"] = contentType }
         if let contentEncoding { env["HTTP_CONTENT_ENCODING"] = contentEncoding }
         if let gitProtocol, GitRequest.isPlainHeader(gitProtocol) {
