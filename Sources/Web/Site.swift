@@ -106,7 +106,7 @@ public final class Scope: Sendable {
     public func known(_ mids: [String]) throws -> Set<String> {
         if mids.isEmpty { return [] }
         var out = Set<String>()
-        for ib in inboxes { out.formUnion(try ib.index.known(mids: mids)) }
+        for ib in inboxes { out.formUnion(try ib.index.stored(among: mids)) }
         return out
     }
 
@@ -134,7 +134,7 @@ public final class Scope: Sendable {
             return true
         }
         for (i, ib) in inboxes.enumerated() {
-            guard let t = try ib.index.threadRows(mid: mid) else { continue }
+            guard let t = try ib.index.thread(of: mid) else { continue }
             if seed == nil { seed = doc(t.seed, i) }
             for r in t.strict where try keep(doc(r, i)) { strict.append(doc(r, i)) }
             for r in t.loose where try keep(doc(r, i)) { loose.append(doc(r, i)) }
@@ -151,7 +151,7 @@ public final class Scope: Sendable {
     /// in one index read.
     public func copiesAndThread(mid: String) throws -> (docs: [Doc], thread: Thread?) {
         guard !isAll, inboxes.count == 1 else { return (try docs(mid: mid), try thread(mid: mid)) }
-        let (copies, t) = try inboxes[0].index.messagesAndThread(mid: mid)
+        let (copies, t) = try inboxes[0].index.copiesAndThread(of: mid)
         let docs = copies.map { doc($0, 0) }
         guard let t else { return (docs, nil) }
         return (docs, Thread(seed: doc(t.seed, 0), strict: t.strict.map { doc($0, 0) }, loose: t.loose.map { doc($0, 0) }))
@@ -161,7 +161,7 @@ public final class Scope: Sendable {
     public func recent(before: Int64?, after: Int64?, limit: Int) throws -> [Doc] {
         var out: [Doc] = []
         for (i, ib) in inboxes.enumerated() {
-            out += try ib.index.recentRows(before: before, after: after, limit: limit).map { doc($0, i) }
+            out += try ib.index.recent(before: before, after: after, limit: limit).map { doc($0, i) }
         }
         if inboxes.count > 1 {
             out.sort { ($0.row.ts, $0.key) > ($1.row.ts, $1.key) }

@@ -51,7 +51,7 @@ func indexedMids(_ dir: String) throws -> [String] {
 func threads(_ ic: InboxConfig, _ mids: [String]) throws -> [String: Set<String>] {
     let ib = try Inbox(config: ic, readOnly: true)
     var out: [String: Set<String>] = [:]
-    for m in mids { out[m] = Set(try ib.index.threadRows(mid: m)?.strict.map(\.mid) ?? []) }
+    for m in mids { out[m] = Set(try ib.index.thread(of: m)?.strict.map(\.mid) ?? []) }
     return out
 }
 

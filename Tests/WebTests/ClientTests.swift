@@ -169,7 +169,7 @@ func tempDir(_ tag: String) throws -> String {
         try inbox.importFiles(["057-sev-es-v3-cover.eml", "058-sev-es-v3-patch-12.eml"].map(Fixtures.corpusPath))
         try inbox.importBytes([Array(resend.joined(separator: "\n").utf8), Array(review.utf8)])
         // the resend is a separate thread: the review is not in the series' own thread
-        #expect(try inbox.inbox.index.threadRows(mid: Self.cover)?.strict.count == 2)
+        #expect(try inbox.inbox.index.thread(of: Self.cover)?.strict.count == 2)
 
         let server = try await LiveServer.start(site: Site(inboxes: [inbox.inbox], threads: 2))
         defer { server.stop() }

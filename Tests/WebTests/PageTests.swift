@@ -124,9 +124,9 @@ let root = "20200103184044.73568-1-dverkamp@chromium.org"
         #expect(r.headers[.contentType] == "application/gzip")
         #expect(r.headers[.contentDisposition] == "inline; filename=PATCH-v2-1-2-virtio-balloon-initialize-all-vq-callbacks.mbox.gz")
         let mbox = try gunzip(r.bytes)
-        let t = try #require(try fx.main.inbox.index.threadRows(mid: root))
+        let t = try #require(try fx.main.inbox.index.thread(of: root))
         var expected: [UInt8] = []
-        for row in try fx.main.inbox.index.threadMboxRows(tid: t.seed.tid, sid: t.seed.sid, after: 0, batch: 1000) {
+        for row in try fx.main.inbox.index.threadInArticleOrder(tid: t.seed.tid, sid: t.seed.sid, after: 0, batch: 1000) {
             expected += Mbox.entry(try fx.main.inbox.raw(row))
         }
         #expect(mbox == expected)

@@ -129,14 +129,14 @@ enum Mbox {
     static func thread(scope: Scope, mid: String) throws -> Reply {
         var keys: [Int: (Int64, Int64?)] = [:]
         for (i, ib) in scope.inboxes.enumerated() {
-            if let t = try ib.index.threadRows(mid: mid, limit: 1) { keys[i] = (t.seed.tid, t.seed.sid) }
+            if let t = try ib.index.thread(of: mid, limit: 1) { keys[i] = (t.seed.tid, t.seed.sid) }
         }
         guard let firstInbox = keys.keys.min(), let k = keys[firstInbox] else { return Reply.notFoundPlain("") }
-        let first = try scope.inboxes[firstInbox].index.threadMboxRows(tid: k.0, sid: k.1, after: 0, batch: 1)
+        let first = try scope.inboxes[firstInbox].index.threadInArticleOrder(tid: k.0, sid: k.1, after: 0, batch: 1)
         let fn = URLs.filename(fromSubject: first.first?.subject ?? "") ?? "no-subject"
         let stream = RowStream(scope: scope) { ib, i, after in
             guard let k = keys[i] else { return [] }
-            return try ib.index.threadMboxRows(tid: k.0, sid: k.1, after: after, batch: 1000)
+            return try ib.index.threadInArticleOrder(tid: k.0, sid: k.1, after: after, batch: 1000)
         }
         // threads are small: the finished gzip is kept for the next request (inboxes are not)
         return download(scope: scope, filename: fn, cacheKey: "tmbox|" + mid) { stream }

@@ -41,7 +41,7 @@ extension Scope {
         for (i, ib) in inboxes.enumerated() {
             var tid: Int64?
             if let mid {
-                guard let t = try ib.index.threadRows(mid: mid, limit: 1) else { continue }
+                guard let t = try ib.index.thread(of: mid, limit: 1) else { continue }
                 tid = t.seed.tid
             }
             out += try ib.index.searchArticles(query, expandThreads: expand, thread: tid).map { (i, $0) }
