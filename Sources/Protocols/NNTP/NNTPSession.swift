@@ -317,28 +317,32 @@ final class NNTPSession {
         return lo > hi ? .failure(Reply(text: "420 No article(s) selected\r\n")) : .success(lo...hi)
     }
 
+    /// What OVER and HDR are asked about: one article by Message-ID (in any group), or a range
+    /// of the selected group (the current article without an argument).
+    enum Selection {
+        case article(Catalog.Group, OverviewRow)
+        case range(Catalog.Group, ClosedRange<Int64>)
+    }
+
+    func select(_ arg: String?) async throws -> Result<Selection, Reply> {
+        if let arg, arg.hasPrefix("<") { return try await locate(arg).map { .article($0.0, $0.1) } }
+        return try await range(arg).flatMap { r in group.map { .success(.range($0, r)) } ?? .failure(Reply(text: Self.noGroup)) }
+    }
+
     func over(_ arg: String?) async throws {
         let catalog = catalog
-        if let arg, arg.hasPrefix("<") {
-            switch try await locate(arg) {
-            case .failure(let r): out.append(r.text)
-            case .success(let (g, row)):
-                let line = try await catalog.blocking { try catalog.overviewLines([row], in: g)[0] }
-                out.append("224 Overview information follows (multi-line)\r\n")
-                // RFC 3977 8.3.2: the number is 0 unless the article is in the selected group
-                let shown = g.position == group?.position ? line : "0" + line.drop(while: { $0 != "\t" })
-                out.append(shown + "\r\n.\r\n")
-            }
-            return
+        switch try await select(arg) {
+        case .failure(let r): out.append(r.text)
+        case .success(.article(let g, let row)):
+            let line = try await catalog.blocking { try catalog.overviewLines([row], in: g)[0] }
+            out.append("224 Overview information follows (multi-line)\r\n")
+            // RFC 3977 8.3.2: the number is 0 unless the article is in the selected group
+            let shown = g.position == group?.position ? line : "0" + line.drop(while: { $0 != "\t" })
+            out.append(shown + "\r\n.\r\n")
+        case .success(.range(let g, let r)):
+            out.append("224 Overview information follows for \(r.lowerBound) to \(r.upperBound)\r\n")
+            try await sendLines(of: r, in: g) { rows in try catalog.overviewLines(rows, in: g) }
         }
-        let r: ClosedRange<Int64>
-        switch try await range(arg) {
-        case .failure(let e): return out.append(e.text)
-        case .success(let got): r = got
-        }
-        guard let g = group else { return }
-        out.append("224 Overview information follows for \(r.lowerBound) to \(r.upperBound)\r\n")
-        try await sendLines(of: r, in: g) { rows in try catalog.overviewLines(rows, in: g) }
     }
 
     /// The articles of `range` in batches, one line each as `lines` makes them, then the closing dot.
@@ -372,25 +376,17 @@ final class NNTPSession {
         }
         let head = x ? "221 Header follows\r\n" : "225 Headers follow (multi-line)\r\n"
         let catalog = catalog
-        if let arg, arg.hasPrefix("<") {
-            switch try await locate(arg) {
-            case .failure(let r): out.append(r.text)
-            case .success(let (g, row)):
-                let v = try await catalog.blocking { try catalog.headerValues(name, [row], in: g)[0] }
-                let first = x ? arg : (g.position == group?.position ? String(row.num) : "0")
-                out.append(head + "\(first) \(v)\r\n.\r\n")
+        switch try await select(arg) {
+        case .failure(let r): out.append(r.text)
+        case .success(.article(let g, let row)):
+            let v = try await catalog.blocking { try catalog.headerValues(name, [row], in: g)[0] }
+            let first = x ? arg ?? "" : (g.position == group?.position ? String(row.num) : "0")
+            out.append(head + "\(first) \(v)\r\n.\r\n")
+        case .success(.range(let g, let r)):
+            out.append(head)
+            try await sendLines(of: r, in: g) { rows in
+                zip(rows, try catalog.headerValues(name, rows, in: g)).map { "\($0.num) \($1)" }
             }
-            return
-        }
-        let r: ClosedRange<Int64>
-        switch try await range(arg) {
-        case .failure(let e): return out.append(e.text)
-        case .success(let got): r = got
-        }
-        guard let g = group else { return }
-        out.append(head)
-        try await sendLines(of: r, in: g) { rows in
-            zip(rows, try catalog.headerValues(name, rows, in: g)).map { "\($0.num) \($1)" }
         }
     }
 
