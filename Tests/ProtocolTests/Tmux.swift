@@ -12,6 +12,11 @@ final class Tmux {
         guard r.status == 0 else { throw POSIXError(.ECHILD) }
     }
 
+    /// A terminal client with its own `home` (and a UTF-8 xterm), `env` added.
+    convenience init(_ command: String, home: String, env: [String: String] = [:]) throws {
+        try self.init(command, env: ["HOME": home, "LANG": "C.UTF-8", "TERM": "xterm"].merging(env) { $1 })
+    }
+
     deinit { _ = try? Command.run(["tmux", "kill-session", "-t", name]) }
 
     func screen() -> String { (try? Command.run(["tmux", "capture-pane", "-p", "-t", name]).text) ?? "" }
@@ -27,6 +32,15 @@ final class Tmux {
             try? await Task.sleep(for: .milliseconds(200))
         }
         return (false, s)
+    }
+
+    /// Searches with `/` for `text` and opens what it finds (Enter).
+    func searchAndOpen(_ text: String) async throws {
+        keys("/")
+        keys(text, literal: true)
+        keys("Enter")
+        try await Task.sleep(for: .milliseconds(500))
+        keys("Enter")
     }
 
     /// Sends keys as tmux names them (`Enter`, `Escape`, or literal text with `literal`).
