@@ -71,6 +71,7 @@ let package = Package(
             dependencies: [
                 "Mail", "Store", "Index", "Web", "Protocols", "Mirror", "Support",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // Fixture lookup and temporary inboxes shared by the test targets.

@@ -181,8 +181,9 @@ public final class Scope: Sendable {
     }
 }
 
-/// Everything the server serves: the inboxes of the config, the `/all/` scope, and a pool of
-/// threads for blocking work (SQLite reads, `git cat-file`).
+/// Everything the server serves: the inboxes of the config, the `/all/` scope, and the pool of
+/// threads for blocking work (SQLite reads, `git cat-file`), which whoever starts the server
+/// owns and shares with the NNTP/IMAP `Catalog`.
 public final class Site: Sendable {
     public let inboxes: [Inbox]
     let scopes: [String: Scope]
@@ -196,16 +197,16 @@ public final class Site: Sendable {
     let manifests = ManifestCache()
 
     /// Opens every inbox of `config` read-only.
-    public convenience init(config: PIConfig, threads: Int? = nil, cacheBytes: Int = 96 << 20, search: SearchGate.Limits = .init())
-        throws
-    {
+    public convenience init(
+        config: PIConfig, pool: NIOThreadPool = .singleton, cacheBytes: Int = 96 << 20, search: SearchGate.Limits = .init()
+    ) throws {
         let inboxes = try config.inboxes().map { try Inbox(config: $0, readOnly: true) }
-        self.init(inboxes: inboxes, threads: threads, cacheBytes: cacheBytes, search: search)
+        self.init(inboxes: inboxes, pool: pool, cacheBytes: cacheBytes, search: search)
     }
 
     /// `cacheBytes`: the budget of the render cache (0 turns it off); `search`: threads,
     /// admissions and time of searches.
-    public init(inboxes: [Inbox], threads: Int? = nil, cacheBytes: Int = 96 << 20, search: SearchGate.Limits = .init()) {
+    public init(inboxes: [Inbox], pool: NIOThreadPool = .singleton, cacheBytes: Int = 96 << 20, search: SearchGate.Limits = .init()) {
         self.inboxes = inboxes
         let cache = RenderCache(budget: cacheBytes)
         let generations = Generations(inboxes: inboxes)
@@ -217,13 +218,9 @@ public final class Site: Sendable {
         }
         scopes = s
         all = Scope(name: "all", inboxes: inboxes, isAll: true, cache: cache, generations: generations)
-        let n = threads ?? max(4, System.coreCount * 2)
-        pool = NIOThreadPool(numberOfThreads: n)
-        pool.start()
+        self.pool = pool
         searches = SearchGate(limits: search)
     }
-
-    deinit { try? pool.syncShutdownGracefully() }
 
     /// The scope a path's first segment names, if any.
     public func scope(named name: Substring) -> Scope? {

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Index
+import NIOCore
+import NIOPosix
 import Protocols
 import Store
 import Web
@@ -55,7 +57,24 @@ struct ServeCommand: AsyncParsableCommand {
             threads: searchThreads, admitted: searchQueue, timeout: .milliseconds(Int(searchTimeout * 1000)))
         upgradeIndexes()
         let inboxes = try config.piConfig.inboxes().map { try Inbox(config: $0, readOnly: true) }
-        let site = Site(inboxes: inboxes, threads: threads, cacheBytes: cacheMb << 20, search: search)
+        // one pool of threads for blocking work, shared by the web and NNTP/IMAP servers
+        let pool = NIOThreadPool(numberOfThreads: threads ?? max(4, System.coreCount * 2))
+        pool.start()
+        do {
+            try await serve(
+                inboxes: inboxes, pool: pool, host: host, port: port, limits: limits, search: search, nntp: nntpAddress, imap: imapAddress)
+        } catch {
+            try? await pool.shutdownGracefully()
+            throw error
+        }
+        try? await pool.shutdownGracefully()
+    }
+
+    func serve(
+        inboxes: [Inbox], pool: NIOThreadPool, host: String, port: Int, limits: ServerLimits, search: SearchGate.Limits,
+        nntp nntpAddress: (host: String, port: Int)?, imap imapAddress: (host: String, port: Int)?
+    ) async throws {
+        let site = Site(inboxes: inboxes, pool: pool, cacheBytes: cacheMb << 20, search: search)
         if site.inboxes.isEmpty { printError("no inboxes in \(config.piConfig.path); serving an empty list") }
         FileHandle.standardError.write(
             Data(
@@ -63,7 +82,7 @@ struct ServeCommand: AsyncParsableCommand {
                     .utf8))
         let app = makeApplication(site: site, host: host, port: port, limits: limits)
         guard nntpAddress != nil || imapAddress != nil else { return try await app.runService() }
-        let catalog = Catalog(inboxes: inboxes, serverName: Catalog.serverName(config: config.piConfig))
+        let catalog = Catalog(inboxes: inboxes, serverName: Catalog.serverName(config: config.piConfig), pool: pool)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService() }
             if let a = nntpAddress {

@@ -189,7 +189,7 @@ func crlf(_ raw: [UInt8]) -> [UInt8] {
         try await withTaskExecutorPreference(SessionExecutor.shared) {
             let box = try TemporaryInbox(name: "live", address: "live@example.org")
             try box.importBytes([Fixtures.corpus("028-patch-single.eml")])
-            let catalog = Catalog(inboxes: [try Inbox(config: box.inbox.config, readOnly: true)], serverName: "live.test", threads: 2)
+            let catalog = Catalog(inboxes: [try Inbox(config: box.inbox.config, readOnly: true)], serverName: "live.test")
             let (ports, cont) = AsyncStream<Int>.makeStream()
             let server = Task {
                 try await ProtocolServer(.imap, catalog: catalog, host: "127.0.0.1", port: 0).run(bound: { cont.yield($0) })

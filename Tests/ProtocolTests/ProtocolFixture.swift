@@ -50,7 +50,7 @@ final class ProtocolFixture: @unchecked Sendable {
         var opened: [Inbox] = []
         for c in try main.config.inboxes() + other.config.inboxes() { opened.append(try Inbox(config: c, readOnly: true)) }
         inboxes = opened
-        catalog = Catalog(inboxes: opened, serverName: Self.serverName, threads: 4)
+        catalog = Catalog(inboxes: opened, serverName: Self.serverName)
     }
 
     /// The one fixture of the run, its servers listening (started by the first test to ask).
@@ -78,7 +78,7 @@ final class ProtocolFixture: @unchecked Sendable {
         let catalog = catalog
         Task { try await ProtocolServer(.nntp, catalog: catalog, host: "127.0.0.1", port: 0).run(bound: { cont.yield((0, $0)) }) }
         Task { try await ProtocolServer(.imap, catalog: catalog, host: "127.0.0.1", port: 0).run(bound: { cont.yield((1, $0)) }) }
-        let site = Site(inboxes: inboxes, threads: 2)
+        let site = Site(inboxes: inboxes)
         Task(executorPreference: SessionExecutor.shared) {
             let app = Application(
                 responder: WebResponder(site: site),

@@ -171,7 +171,7 @@ func tempDir(_ tag: String) throws -> String {
         // the resend is a separate thread: the review is not in the series' own thread
         #expect(try inbox.inbox.index.thread(of: Self.cover)?.strict.count == 2)
 
-        let server = try await LiveServer.start(site: Site(inboxes: [inbox.inbox], threads: 2))
+        let server = try await LiveServer.start(site: Site(inboxes: [inbox.inbox]))
         defer { server.stop() }
         let dir = try tempDir("b4pid")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -193,7 +193,7 @@ func tempDir(_ tag: String) throws -> String {
         let v2 = ["050-thread-small-root.eml", "051-thread-small-patch2.eml", "052-thread-small-reply-to-root.eml"]
         try inbox.importFiles(
             ["v1-patch-1.eml", "v1-patch-2.eml"].map { Fixtures.root + "/revisions/" + $0 } + v2.map(Fixtures.corpusPath))
-        let server = try await LiveServer.start(site: Site(inboxes: [inbox.inbox], threads: 2))
+        let server = try await LiveServer.start(site: Site(inboxes: [inbox.inbox]))
         defer { server.stop() }
         let dir = try tempDir("b4rev")
         defer { try? FileManager.default.removeItem(atPath: dir) }

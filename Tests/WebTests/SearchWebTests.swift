@@ -217,7 +217,7 @@ func mboxMessages(_ bytes: [UInt8]) -> [String] {
     @Test func cachedResultsFollowNewMail() async throws {
         let inbox = try TemporaryInbox(name: "c", address: "c@example.org")
         try inbox.importFiles(["050-thread-small-root.eml", "052-thread-small-reply-to-root.eml"].map(Fixtures.corpusPath))
-        let app = Application(responder: WebResponder(site: Site(inboxes: [inbox.inbox], threads: 2)))
+        let app = Application(responder: WebResponder(site: Site(inboxes: [inbox.inbox])))
         func get(_ uri: String, post: Bool = false) async throws -> TestResponse {
             try await app.test(.router) { client in try await client.execute(uri: uri, method: post ? .post : .get) { $0 } }
         }

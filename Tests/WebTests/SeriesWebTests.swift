@@ -16,7 +16,7 @@ final class SeriesFixture: @unchecked Sendable {
     init() throws {
         inbox = try TemporaryInbox(name: "series", address: "series@example.org")
         try inbox.importFiles(Fixtures.seriesFiles)
-        site = Site(inboxes: [inbox.inbox], threads: 2)
+        site = Site(inboxes: [inbox.inbox])
     }
 
     static let shared: SeriesFixture = try! SeriesFixture()
@@ -144,7 +144,7 @@ func amPatches(_ mbox: String) -> [(subject: String, trailers: [String])] {
     @Test func trailersGivenToTheMissingCoverLetterAreShownAndApplied() async throws {
         let inbox = try TemporaryInbox(name: "series", address: "series@example.org")
         try inbox.importFiles(Fixtures.seriesFiles.filter { !$0.hasSuffix("/01-dmabl-cover.eml") })
-        let site = Site(inboxes: [inbox.inbox], threads: 2)
+        let site = Site(inboxes: [inbox.inbox])
         func get(_ uri: String) async throws -> TestResponse {
             try await Application(responder: WebResponder(site: site)).test(.router) { client in
                 try await client.execute(uri: uri, method: .get) { $0 }

@@ -87,7 +87,7 @@ import Testing
     /// Queries over the term limits are refused with the reason; searches beyond the admitted
     /// number get 503 with Retry-After while pages are served.
     @Test func searchesAreBoundedAndRefusedWhenOverloaded() async throws {
-        let site = Site(inboxes: [fx.main.inbox], threads: 2, search: .init(threads: 1, admitted: 1, timeout: .seconds(5)))
+        let site = Site(inboxes: [fx.main.inbox], search: .init(threads: 1, admitted: 1, timeout: .seconds(5)))
         let server = try await LiveServer.start(site: site, limits: Self.tight(maxConnections: 100))
         defer { server.stop() }
         let wild = (0..<1000).map { "w\($0)x*" }.joined(separator: "+OR+")
@@ -121,7 +121,7 @@ import Testing
 
             """
         try inbox.importBytes([Array(mail.utf8)])
-        let server = try await LiveServer.start(site: Site(inboxes: [inbox.inbox], threads: 2), limits: Self.tight(maxConnections: 100))
+        let server = try await LiveServer.start(site: Site(inboxes: [inbox.inbox]), limits: Self.tight(maxConnections: 100))
         defer { server.stop() }
         for path in ["/js/", "/js/new.html", "/js/?q=hostile", "/js/?q=hostile&x=t", "/js/new.atom"] {
             let r = try await RawSocket.get(port: server.port, path)
@@ -140,7 +140,7 @@ import Testing
         let subject = String(repeating: "word ", count: 200_000)
         let mail = "From: a@example.org\nSubject: \(subject)\nMessage-ID: <long@x>\nDate: Mon, 2 Mar 2020 10:00:00 +0000\n\nbody\n"
         try inbox.importBytes([Array(mail.utf8)])
-        let server = try await LiveServer.start(site: Site(inboxes: [inbox.inbox], threads: 2), limits: Self.tight(maxConnections: 100))
+        let server = try await LiveServer.start(site: Site(inboxes: [inbox.inbox]), limits: Self.tight(maxConnections: 100))
         defer { server.stop() }
         for path in ["/long/long@x/raw", "/long/long@x/t.mbox.gz"] {
             let r = try await RawSocket.get(port: server.port, path)
@@ -162,7 +162,7 @@ import Testing
         let mail = "From: a@example.org\nSubject: big one\nMessage-ID: <big@x>\nDate: Mon, 2 Mar 2020 10:00:00 +0000\n\n" + body
         try inbox.importBytes([Array(mail.utf8)])
         let server = try await LiveServer.start(
-            site: Site(inboxes: [inbox.inbox], threads: 2, cacheBytes: 0), limits: ServerLimitsTests.tight(maxConnections: 100))
+            site: Site(inboxes: [inbox.inbox], cacheBytes: 0), limits: ServerLimitsTests.tight(maxConnections: 100))
         defer { server.stop() }
         for path in ["/big/big@x/", "/big/big@x/T/", "/big/big@x/t/", "/big/new.html", "/big/new.atom", "/big/?q=big&x=t"] {
             let start = Date()
@@ -192,7 +192,7 @@ import Testing
             + payload + "--b--\n"
         try inbox.importBytes([Array(mail.utf8)])
         let server = try await LiveServer.start(
-            site: Site(inboxes: [inbox.inbox], threads: 2, cacheBytes: 0), limits: ServerLimitsTests.tight(maxConnections: 100))
+            site: Site(inboxes: [inbox.inbox], cacheBytes: 0), limits: ServerLimitsTests.tight(maxConnections: 100))
         defer { server.stop() }
         let connections = server.connections
         let (received, seconds) = try await RawSocket.offPool { () -> (Int, Double) in

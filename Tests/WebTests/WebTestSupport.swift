@@ -27,7 +27,7 @@ final class WebFixture: @unchecked Sendable {
             of: "\n\n", with: "\n\nA line only the second copy has.\n\n", options: [], range: changed.range(of: "\n\n"))
         try other.importBytes([Fixtures.corpus("028-patch-single.eml"), Array(changed.utf8)])
         // many tests search at once on a loaded machine: no refusals, no deadline in the way
-        site = Site(inboxes: [main.inbox, other.inbox], threads: 4, search: .init(threads: 2, admitted: 256, timeout: .seconds(120)))
+        site = Site(inboxes: [main.inbox, other.inbox], search: .init(threads: 2, admitted: 256, timeout: .seconds(120)))
     }
 
     static let shared: WebFixture = try! WebFixture()

@@ -34,7 +34,8 @@ public final class Catalog: Sendable {
 
     /// Serves `inboxes`; an inbox whose newsgroup name another inbox already took is left out
     /// (with a warning on standard error).
-    public init(inboxes: [Inbox], serverName: String? = nil, threads: Int = 4) {
+    /// `pool` runs the blocking work; its owner (who starts the servers) shares it with `Site`.
+    public init(inboxes: [Inbox], serverName: String? = nil, pool: NIOThreadPool = .singleton) {
         var seen = Set<String>()
         var gs: [(Inbox, String)] = []
         for ib in inboxes {
@@ -54,8 +55,7 @@ public final class Catalog: Sendable {
         }
         byName = Dictionary(uniqueKeysWithValues: groups.map { ($0.name, $0) })
         self.serverName = serverName ?? Self.hostName()
-        pool = NIOThreadPool(numberOfThreads: max(1, threads))
-        pool.start()
+        self.pool = pool
         watcher = InboxWatcher(inboxes: groups.map(\.inbox))
     }
 
@@ -64,10 +64,7 @@ public final class Catalog: Sendable {
         (try? config.values("publicinbox.nntpserver"))?.first { !$0.isEmpty }
     }
 
-    deinit {
-        watcher.stop()
-        try? pool.syncShutdownGracefully()
-    }
+    deinit { watcher.stop() }
 
     public func group(named name: String) -> Group? { byName[name] }
 
