@@ -100,17 +100,25 @@ public struct PIConfig: Sendable {
         public var description: String { "no inbox named \"\(name)\" in \(path) (tidings init creates one)" }
     }
 
-    /// Every `[publicinbox "NAME"]` section with an inboxdir (or v1 mainrepo), in file order.
-    public func inboxes() throws -> [InboxConfig] {
+    /// Every key and value of the file in file order, as git reads it (includes, quoting,
+    /// continuation lines); keys as git prints them (section and variable names in lower case).
+    /// A file that does not exist has none; one git cannot read is an error.
+    public func entries() throws -> [(key: String, value: String)] {
         guard fileExists(path) else { return [] }
         let out = try Subprocess.run(["git", "config", "--file", path, "--null", "--list"])
+        return out.split(separator: 0).compactMap { entry in
+            // a key without a value (`[s] flag`) is printed without the newline
+            guard let nl = entry.firstIndex(of: 0x0A) else { return (String(decoding: entry, as: UTF8.self), "") }
+            return (String(decoding: entry[entry.startIndex..<nl], as: UTF8.self), String(decoding: entry[(nl + 1)...], as: UTF8.self))
+        }
+    }
+
+    /// Every `[publicinbox "NAME"]` section with an inboxdir (or v1 mainrepo), in file order.
+    public func inboxes() throws -> [InboxConfig] {
         var order: [String] = []
         var byName: [String: InboxConfig] = [:]
         var globalMax: Int?
-        for entry in out.split(separator: 0) {
-            guard let nl = entry.firstIndex(of: 0x0A) else { continue }
-            let key = String(decoding: entry[entry.startIndex..<nl], as: UTF8.self)
-            let value = String(decoding: entry[(nl + 1)...], as: UTF8.self)
+        for (key, value) in try entries() {
             if key.lowercased() == "tidings.maxmessagesize" { globalMax = InboxConfig.parseSize(value) }
             guard key.lowercased().hasPrefix("publicinbox."), let lastDot = key.lastIndex(of: ".") else { continue }
             let nameStart = key.index(key.startIndex, offsetBy: 12)

@@ -1,4 +1,5 @@
 import Foundation
+import Store
 import Support
 
 /// An inbox on another server (Tidings or public-inbox-httpd) as a mirror sees it: its URL, its
@@ -69,14 +70,15 @@ public struct RemoteInbox: Sendable {
         let tmp = NSTemporaryDirectory() + "tidings-config-" + UUID().uuidString
         FileManager.default.createFile(atPath: tmp, contents: Data(text))
         defer { try? FileManager.default.removeItem(atPath: tmp) }
-        let r = try Subprocess.execute(["git", "config", "--file", tmp, "--list"])
-        guard r.status == 0 else { throw Subprocess.Failure(description: "\(url)/_/text/config/raw is not a git config file") }
+        let entries: [(key: String, value: String)]
+        do {
+            entries = try PIConfig(path: tmp).entries()
+        } catch {
+            throw Subprocess.Failure(description: "\(url)/_/text/config/raw is not a git config file")
+        }
         var addresses: [String] = []
         var newsgroup: String?
-        for line in r.text.split(separator: "\n") {
-            guard let eq = line.firstIndex(of: "=") else { continue }
-            let key = line[..<eq]
-            let value = String(line[line.index(after: eq)...])
+        for (key, value) in entries {
             if key.hasSuffix(".address") { addresses.append(value) }
             if key.hasSuffix(".newsgroup") { newsgroup = value }
         }
