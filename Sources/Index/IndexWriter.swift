@@ -15,6 +15,8 @@ public struct PreparedMessage: Sendable {
     var document: SearchDocument
     /// What the message is to a patch series.
     var patch: PatchFacts
+    /// The kernel crash reports it carries.
+    var crash: CrashFacts
 
     public init(raw: [UInt8], fallbackTime: MailDate, origin: String, stripHeaders: Bool) {
         let stored = stripHeaders ? Message.removingHeaders(droppedOnImport, from: raw) ?? raw : raw
@@ -30,6 +32,7 @@ public struct PreparedMessage: Sendable {
         let lines = BodyLines(SearchDocument.text(of: message))
         self.document = SearchDocument(message, lines: lines)
         self.patch = PatchFacts(message, lines: lines.lines)
+        self.crash = CrashFacts(lines: lines.lines)
     }
 }
 
@@ -183,6 +186,7 @@ final class IndexWriter {
         let pidStatement = try db.cachedStatement(sql: "INSERT OR IGNORE INTO patchid(pid, num) VALUES (?, ?)")
         for pid in doc.patchIDs { try pidStatement.execute(arguments: [pid, num]) }
         try SeriesRows.insert(db, num: num, facts: p.patch, from: from)
+        try CrashRows.insert(db, num: num, facts: p.crash)
         return num
     }
 
@@ -219,6 +223,7 @@ final class IndexWriter {
         try db.execute(sql: "DELETE FROM over WHERE num=?", arguments: [num])
         try db.execute(sql: "DELETE FROM msgid WHERE num=?", arguments: [num])
         try SeriesRows.delete(db, num: num)
+        try CrashRows.delete(db, num: num)
     }
 
     // MARK: threading (public-inbox OverIdx: add_over, link_refs, resolve_mid_to_tid)

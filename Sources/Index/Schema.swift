@@ -8,7 +8,9 @@ enum Schema {
     /// `SearchUpgrade`; an index without it stays marked 2 until then).
     /// 4: `patch` and `trailer`, what each message is to a patch series (`SeriesRows`; filled
     /// from git by `SearchUpgrade` too; an index without them stays marked 3 until then).
-    static let version = 4
+    /// 5: `crash` and `crashfix`, the kernel crash reports in each message (`CrashRows`;
+    /// filled from git by `SearchUpgrade`; an index without them stays marked 4 until then).
+    static let version = 5
 
     static func create(_ db: Database) throws {
         let existing = try db.tableExists("over")
@@ -68,6 +70,7 @@ enum Schema {
         if !existing {
             try createExact(db)
             try db.execute(sql: SeriesRows.tables)
+            try db.execute(sql: CrashRows.tables)
         }
         try mark(db, try current(db))
     }
@@ -75,7 +78,8 @@ enum Schema {
     /// The version an index is at: the tables that upgrades add tell.
     static func current(_ db: Database) throws -> Int {
         guard try hasExact(db) else { return 2 }
-        return try SeriesRows.exist(db) ? 4 : 3
+        guard try SeriesRows.exist(db) else { return 3 }
+        return try CrashRows.exist(db) ? 5 : 4
     }
 
     /// Records that the index is at `v` (never lowers the number).

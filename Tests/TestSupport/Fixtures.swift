@@ -32,6 +32,13 @@ public enum Fixtures {
     }
     public static func series(_ prefix: String) -> String { seriesFiles.first { $0.hasPrefix(root + "/series/" + prefix + "-") }! }
 
+    /// Kernel crash report fixtures (Tests/Fixtures/crashes, see its README).
+    public static var crashFiles: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: root + "/crashes")) ?? []).filter { $0.hasSuffix(".eml") }.sorted()
+            .map { root + "/crashes/" + $0 }
+    }
+    public static func crash(_ prefix: String) -> String { crashFiles.first { $0.hasPrefix(root + "/crashes/" + prefix + "-") }! }
+
     public static func bytes(_ path: String) -> [UInt8] {
         guard let d = FileManager.default.contents(atPath: path) else { fatalError("missing fixture \(path)") }
         return Array(d)

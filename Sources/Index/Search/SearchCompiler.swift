@@ -47,6 +47,16 @@ struct SearchCompiler {
         "\"" + text.replacingOccurrences(of: "\"", with: "\"\"").replacingOccurrences(of: "\0", with: " ") + "\""
     }
 
+    /// `s` for a LIKE pattern with `\\` as its escape: `%` and `_` match themselves.
+    static func likeEscaped(_ s: String) -> String {
+        var out = ""
+        for c in s {
+            if c == "%" || c == "_" || c == "\\" { out.append("\\") }
+            out.append(c)
+        }
+        return out
+    }
+
     static func columnFilter(_ columns: [String]) -> String {
         columns.count == 1 ? columns[0] : "{" + columns.joined(separator: " ") + "}"
     }
@@ -71,6 +81,13 @@ struct SearchCompiler {
             return Plan(sets: [Fragment(sql: "SELECT num FROM msgid WHERE mid = ?", arguments: [id.databaseValue])])
         case .patchID(let id):
             return Plan(sets: [Fragment(sql: "SELECT num FROM patchid WHERE pid = ?", arguments: [id.databaseValue])])
+        case .crash(let what):
+            if what.lowercased() == "any" { return Plan(sets: [Fragment(sql: "SELECT num FROM crash", arguments: [])]) }
+            return Plan(sets: [
+                Fragment(
+                    sql: "SELECT num FROM crash WHERE sig = ? OR function = ? OR location = ? OR location LIKE ? ESCAPE '\\'",
+                    arguments: [what.databaseValue, what.databaseValue, what.databaseValue, (Self.likeEscaped(what) + ":%").databaseValue])
+            ])
         case .range(let r):
             let c = "over." + r.column.rawValue
             switch (r.lower, r.upper) {

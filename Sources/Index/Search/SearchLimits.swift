@@ -37,7 +37,7 @@ public enum SearchLimits {
             case .messageID(_, let wildcard): if wildcard { wildcards += 1 }
             case .and(let inc, let exc): (inc + exc).forEach(walk)
             case .or(let c): c.forEach(walk)
-            case .patchID, .range, .nothing: break
+            case .patchID, .crash, .range, .nothing: break
             }
         }
         walk(root)

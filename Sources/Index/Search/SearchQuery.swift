@@ -20,6 +20,9 @@ public struct SearchQuery: Sendable, Equatable {
         case messageID(String, wildcard: Bool)
         /// `git patch-id --stable` output (`patchid:`).
         case patchID(String)
+        /// Messages with a kernel crash report (`crash:`): of the signature with this short
+        /// name, faulting in this function, at this `file` or `file:line`, or any (`crash:any`).
+        case crash(String)
         /// Abbreviated blob ids (7+ hex digits) in `dfpre`/`dfpost`.
         case blob(columns: [String], hex: String)
         case range(DateRange)
@@ -108,7 +111,7 @@ public struct SearchQuery: Sendable, Equatable {
         "l": ["l"], "lid": ["l"], "b": unquotedBody + ["q"], "bs": unquotedBody + ["q", "s"], "nq": unquotedBody,
         "q": ["q"], "n": ["n"], "dfn": ["dfn"], "dfa": ["dfa"], "dfb": ["dfb"], "dfhh": ["dfhh"], "dfctx": ["dfctx"],
     ]
-    static let otherPrefixes: Set<String> = ["m", "mid", "patchid", "dfpre", "dfpost", "dfblob", "d", "dt", "rt"]
+    static let otherPrefixes: Set<String> = ["m", "mid", "patchid", "crash", "dfpre", "dfpost", "dfblob", "d", "dt", "rt"]
     static func isPrefix(_ name: Substring) -> Bool {
         textPrefixes[String(name)] != nil || otherPrefixes.contains(String(name))
     }
@@ -399,6 +402,9 @@ struct QueryParser {
         case "patchid":
             let id = text.lowercased()
             return id.utf8.count >= 40 && id.utf8.allSatisfy(QueryParser.isHex) ? .patchID(id) : .nothing
+        case "crash":
+            let what = Substring(text).trimmingCharacters(in: " \t")
+            return what.isEmpty ? nil : .crash(String(what))
         case "dfpre", "dfpost", "dfblob":
             let hex = text.lowercased()
             guard hex.utf8.count >= 7, hex.utf8.allSatisfy(QueryParser.isHex) else { return .nothing }

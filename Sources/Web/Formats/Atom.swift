@@ -25,6 +25,20 @@ enum Atom {
 
     static let contentType = "application/atom+xml"
 
+    /// Starts the Atom twin of the list page at `page` (an absolute URL ending in `/`, its feed
+    /// at `page` + `new.atom`): the feed's title, links, id and update time.
+    static func listFeedStart(_ w: inout HTMLWriter, title: String, page: String, updated: Int64) {
+        w.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">")
+        titleTag(title, into: &w)
+        w.raw("<link rel=\"alternate\" type=\"text/html\" href=\"")
+        w.attr(page)
+        w.raw("\"/><link rel=\"self\" href=\"")
+        w.attr(page + "new.atom")
+        w.raw("\"/><id>")
+        w.text(URLs.uuid(page + "new.atom"))
+        w.raw("</id><updated>" + MailDate(seconds: updated).iso8601 + "</updated>")
+    }
+
     static func feed(scope: Scope, docs: [Doc], title: String, selfHref: String, id: String, base: String) throws -> Reply {
         guard !docs.isEmpty else { return .notFoundPlain("No feed found for thread\n") }
         var w = HTMLWriter(capacity: 65536)

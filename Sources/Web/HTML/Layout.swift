@@ -1,6 +1,18 @@
 /// The frame of every HTML page: head (title, Atom link, the stylesheet), the inbox header
 /// with its navigation, and the footer pointing at the mirroring instructions.
 enum Layout {
+    /// The paging line of a list paged by `?t=`: `next (older)` when the page is full
+    /// (`oldest` is the time of its last row), `latest` when it is not the first page.
+    static func olderNav(_ w: inout HTMLWriter, oldest: Int64?, t: Substring?) {
+        if let oldest {
+            w.raw("<nav class=nav><pre><a rel=next href=\"?t=" + URLs.compactTime(oldest) + "\">next (older)</a>")
+            if t != nil { w.raw(" | <a href=\"./\">latest</a>") }
+            w.raw("</pre></nav>")
+        } else if t != nil {
+            w.raw("<nav class=nav><pre><a href=\"./\">latest</a></pre></nav>")
+        }
+    }
+
     /// Starts a page of `scope`. `upfx` leads from the page to the scope root (`../` …);
     /// `titleHref` is where the inbox title links (nil: the scope root); `query` fills the search
     /// box, `hidden` are form fields it keeps (a results page's order and view).

@@ -50,6 +50,8 @@ enum Style {
         table.ib td,table.ib th{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--rule);vertical-align:top}
         .topics a.s{font-weight:600}
         .series{background:var(--card);border:1px solid var(--rule);border-radius:6px;padding:.3rem .9rem;font-size:.9rem}
+        .crash{background:var(--card);border:1px solid var(--rule);border-left:4px solid var(--del);border-radius:6px;\
+        padding:.1rem .9rem;font-size:.9rem;margin:.5rem 0}.crash p{margin:.4rem 0}
         @media (max-width:600px){body{padding:.4rem .6rem 1.5rem;font-size:15px}pre,code{font-size:.8rem}\
         .msg{padding:.15rem .55rem;border-radius:4px}.q{margin-left:-.4rem;padding-left:.35rem}}
         """

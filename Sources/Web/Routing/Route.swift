@@ -34,6 +34,14 @@ public enum Route: Equatable, Sendable {
     case seriesListJSON(scope: String)
     /// `_/series/new.atom`: the Atom twin of `seriesList`.
     case seriesAtom(scope: String)
+    /// `MID/crash.json`: the kernel crash reports found in the message, as JSON.
+    case crashJSON(scope: String, mid: String)
+    /// `_/crashes/`: crash signatures, most recently reported first (paged by `?t=`).
+    case crashList(scope: String)
+    /// `_/crashes/new.atom`: the Atom twin of `crashList`.
+    case crashAtom(scope: String)
+    /// `_/crashes.json`: the JSON twin of `crashList`.
+    case crashListJSON(scope: String)
     /// `…/info/refs?service=git-upload-pack` of an epoch (`/INBOX/N`, `/INBOX/N.git`,
     /// `/INBOX/git/N.git`), or of the inbox when `epoch` is nil.
     case gitInfoRefs(scope: String, epoch: Int?)
@@ -78,6 +86,10 @@ public enum Route: Equatable, Sendable {
         case "_/series": return .redirect(scope: scope, path: "_/series/", permanent: true)
         case "_/series/new.atom": return .seriesAtom(scope: scope)
         case "_/series.json": return .seriesListJSON(scope: scope)
+        case "_/crashes/": return .crashList(scope: scope)
+        case "_/crashes": return .redirect(scope: scope, path: "_/crashes/", permanent: true)
+        case "_/crashes/new.atom": return .crashAtom(scope: scope)
+        case "_/crashes.json": return .crashListJSON(scope: scope)
         default: break
         }
         if rest.hasPrefix("_/text/") {
@@ -118,6 +130,7 @@ public enum Route: Equatable, Sendable {
         case "series.json": return .seriesJSON(scope: scope, mid: mid)
         case "series/compare/": return .seriesCompare(scope: scope, mid: mid)
         case "series/compare": return .redirect(scope: scope, path: esc + "/series/compare/", permanent: true)
+        case "crash.json": return .crashJSON(scope: scope, mid: mid)
         default: break
         }
         // after the `MID/…` pages, as in public-inbox: `/INBOX/t/raw` is the message `t`'s

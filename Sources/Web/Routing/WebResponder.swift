@@ -196,6 +196,18 @@ public struct WebResponder: HTTPResponder {
         case .seriesAtom(let s):
             let sc = scope(s)
             return try await site.blocking { try SeriesListPage.atom(scope: sc, host: host, t: t) }
+        case .crashJSON(let s, let mid):
+            let sc = scope(s)
+            return try await site.blocking { try CrashJSON.message(scope: sc, mid: mid, host: host) }
+        case .crashList(let s):
+            let sc = scope(s)
+            return try await site.blocking { try CrashListPage.render(scope: sc, t: t) }
+        case .crashAtom(let s):
+            let sc = scope(s)
+            return try await site.blocking { try CrashListPage.atom(scope: sc, host: host, t: t) }
+        case .crashListJSON(let s):
+            let sc = scope(s)
+            return try await site.blocking { try CrashJSON.list(scope: sc, host: host, t: t) }
         case .bareMid(let mid):
             return try await site.blocking {
                 var found: [Scope] = []

@@ -23,6 +23,7 @@ enum MessagePage {
         w.text(subject)
         w.raw("</h1>")
         try SeriesLine.render(scope: scope, mid: first.mid, into: &w)
+        try CrashBox.render(scope: scope, mid: first.mid, into: &w)
         for (i, (d, m)) in zip(docs, messages).enumerated() {
             if i > 0 {
                 w.raw("<p class=warn>WARNING: multiple messages have this Message-ID (<a href=\"d/\">diff</a>)</p>")

@@ -42,6 +42,11 @@ enum TextPages {
                   \(base)new.atom          Atom feed of the newest messages
                   \(base)new.html          the newest messages
                   \(base)all.mbox.gz       every message, as one gzipped mbox
+                  \(base)MID/crash.json    the kernel crash reports found in MID (JSON)
+                  \(base)_/crashes/        kernel crashes reported here, one row per
+                                           signature, last reported first (?t= pages)
+                  \(base)_/crashes/new.atom  Atom feed of that list
+                  \(base)_/crashes.json    that list as JSON (?t= pages)
                   \(base)_/text/mirror/    how to mirror this archive
                   \(base)_/text/config/raw config snippet for mirrors
 
@@ -91,6 +96,44 @@ enum TextPages {
                       compared_with_previous;
                     next: the next (older) page, when there may be one
 
+                crash reports
+                -------------
+
+                Kernel crash reports in message bodies are recognised when the
+                message is indexed, in the message's own text and in quoted text,
+                with lines a mail client wrapped joined again: BUG: and kernel BUG
+                at, Oops, WARNING: ... at, general protection fault, KASAN:,
+                UBSAN:, lockdep splats (possible circular locking dependency,
+                possible recursive locking ...), INFO: task ... blocked, rcu: INFO:
+                ... stall, Kernel panic, and syzbot's reports. Each report gets a
+                signature: its kind, where it happened (file:line, else the
+                faulting function) and the top three meaningful frames of the call
+                trace, leaving out addresses, offsets, timestamps, '?' frames,
+                CPU/PID/Comm, taint, hardware and module lists. Reports of the
+                same crash share a signature; a message page shows a box with the
+                crash and the other messages reporting it.
+
+                JSON (UTF-8, keys sorted, times ISO 8601 UTC, null when not known):
+
+                  MID/crash.json    {"message": {message_id, subject, from, date,
+                                    url}, "reports": [REPORT + {"other_messages":
+                                    N, "others": [message, ...]}]}
+                  _/crashes.json    {"crashes": [REPORT + {"messages": N,
+                                    "threads": N, "first_seen", "last_seen",
+                                    "sample": message, "answers": [message, ...]}],
+                                    "next": URL of the next (older) page or null}
+
+                  REPORT is {"signature": 12 hex digits (for crash:), "kind":
+                  "kernel BUG", "WARNING", "KASAN: use-after-free" ..., "title":
+                  the headline as printed, "location": "drivers/net/virtio_net.c:1667"
+                  or null, "function": the faulting function or null, "frames":
+                  [top frames, innermost first], "kernel_version", "quoted": found
+                  in quoted text, "syzbot": syzbot's bug id or null}. "answers"
+                  are messages with a diff that answered the crash: a reply with a
+                  diff in a thread reporting it, a patch whose commit message carries
+                  the same report, or one whose Reported-by: syzbot+ID or Link: /
+                  Closes: points at a report.
+
                 search
                 ------
 
@@ -119,6 +162,9 @@ enum TextPages {
                   dfhh:    diff hunk header          dfctx:   diff context lines
                   dfpre:   blob id before (7+ hex)   dfpost:  blob id after (7+ hex)
                   dfblob:  either blob id            patchid: git patch-id --stable
+                  crash:   kernel crash reports: a signature (crash:1a2b3c4d5e6f), a
+                           faulting function (crash:vhost_net_ioctl), a file or
+                           file:line (crash:drivers/net/virtio_net.c), or crash:any
                   d:       date: YYYYMMDD or YYYY-MM-DD, ranges A..B, A.. and ..B, and
                            git approxidate forms such as last.week.. or 2.days.ago..
                   dt:      date and time: YYYYMMDDhhmmss ranges

@@ -40,13 +40,7 @@ enum SeriesListPage {
             }
             w.raw("</table>")
         }
-        if list.count >= pageSize, let oldest = list.last?.head.row.ts {
-            w.raw("<nav class=nav><pre><a rel=next href=\"?t=" + URLs.compactTime(oldest) + "\">next (older)</a>")
-            if t != nil { w.raw(" | <a href=\"./\">latest</a>") }
-            w.raw("</pre></nav>")
-        } else if t != nil {
-            w.raw("<nav class=nav><pre><a href=\"./\">latest</a></pre></nav>")
-        }
+        Layout.olderNav(&w, oldest: list.count >= pageSize ? list.last?.head.row.ts : nil, t: t)
         Layout.end(&w, scope: scope, upfx: upfx)
         return .html(w.bytes)
     }
@@ -56,15 +50,8 @@ enum SeriesListPage {
         let list = try versions(scope: scope, t: t)
         let base = scope.baseURL(host: host)
         var w = HTMLWriter(capacity: 16384)
-        w.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">")
-        Atom.titleTag("patch series - " + scope.title, into: &w)
-        w.raw("<link rel=\"alternate\" type=\"text/html\" href=\"")
-        w.attr(base + "_/series/")
-        w.raw("\"/><link rel=\"self\" href=\"")
-        w.attr(base + "_/series/new.atom")
-        w.raw("\"/><id>")
-        w.text(URLs.uuid(base + "_/series/new.atom"))
-        w.raw("</id><updated>" + MailDate(seconds: list.first?.head.row.ts ?? scope.newest() ?? 0).iso8601 + "</updated>")
+        Atom.listFeedStart(
+            &w, title: "patch series - " + scope.title, page: base + "_/series/", updated: list.first?.head.row.ts ?? scope.newest() ?? 0)
         for v in list {
             let href = base + URLs.mid(v.head.row.mid) + "/series/"
             w.raw("<entry><author><name>")

@@ -1,0 +1,123 @@
+import Foundation
+
+/// One frame of a call trace as the kernel prints it, in any of its forms:
+/// ` [<ffffffff810af9e9>] process_one_work+0x149/0x3d0`, ` ? rescuer_thread+0x2e0/0x2e0`,
+/// ` dump_stack+0x11d/0x1a7 lib/dump_stack.c:118`, ` __dump_stack lib/dump_stack.c:77 [inline]`
+/// (syzbot), ` kthread+0x1e/0x30 [module]`.
+struct CrashFrame: Equatable {
+    /// The function, normalized (`CrashFrame.normalize`).
+    var function: String
+    /// A `?` frame: an address the unwinder was not sure of.
+    var unreliable: Bool
+    /// An inlined frame (`[inline]`): only symbolized traces show them.
+    var inlined: Bool
+
+    /// Parses `text` (a log line's text) as a frame; nil when it is not one.
+    init?(_ text: Substring) {
+        var s = text
+        var sure = true
+        // `[<ffffffff810af9e9>]`, once or twice, and `?`
+        while true {
+            s = s.drop(while: { $0 == " " || $0 == "\t" })
+            if s.hasPrefix("[<"), let close = s.range(of: ">]") {
+                s = s[close.upperBound...]
+                continue
+            }
+            if s.hasPrefix("? ") || s == "?" {
+                sure = false
+                s = s.dropFirst()
+                continue
+            }
+            break
+        }
+        guard let name = s.split(separator: " ", maxSplits: 1).first, !name.isEmpty else { return nil }
+        var fn = name
+        let rest = s.dropFirst(name.count).drop(while: { $0 == " " })
+        if let plus = name.firstIndex(of: "+") {
+            // `name+0x1/0x2`
+            guard name[plus...].hasPrefix("+0x") else { return nil }
+            fn = name[..<plus]
+        } else {
+            // syzbot: `name file.c:77 [inline]` or `name file.c:77`
+            guard CrashFrame.startsWithPath(rest) || rest.hasPrefix("[inline]") else { return nil }
+        }
+        inlined = rest.contains("[inline]")
+        guard let f = CrashFrame.normalize(fn) else {
+            // `.slowpath+0x9/0xe`: a frame without a usable name, skipped like a `?` one
+            guard fn.count < name.count else { return nil }
+            function = ""
+            unreliable = true
+            return
+        }
+        function = f
+        unreliable = !sure
+    }
+
+    /// A frame's or RIP's function: `virtio_device_ready.part.12` is `virtio_device_ready`;
+    /// nil when `name` is not an identifier (an address, `0x80e7eee8`).
+    static func normalize(_ name: Substring) -> String? {
+        var n = name
+        // the paravirt callee-save thunk of a function is that function
+        if n.hasPrefix("__raw_callee_save_") { n = n.dropFirst(18) }
+        if let dot = n.firstIndex(of: ".") { n = n[..<dot] }
+        guard let f = n.utf8.first, f == UInt8(ascii: "_") || (f | 0x20 >= UInt8(ascii: "a") && f | 0x20 <= UInt8(ascii: "z")),
+            n.utf8.allSatisfy({
+                $0 == UInt8(ascii: "_") || ($0 | 0x20 >= UInt8(ascii: "a") && $0 | 0x20 <= UInt8(ascii: "z")) || ($0 >= 0x30 && $0 <= 0x39)
+            })
+        else { return nil }
+        if n.hasPrefix("0x") { return nil }
+        return String(n)
+    }
+
+    /// Whether `s` starts with a source path `dir/file.c:123`.
+    static func startsWithPath(_ s: Substring) -> Bool {
+        let token = s.prefix(while: { $0 != " " && $0 != "\t" })
+        guard let colon = token.lastIndex(of: ":"), token[..<colon].contains("/") || token[..<colon].contains("."),
+            !token[token.index(after: colon)...].isEmpty
+        else { return false }
+        return token[token.index(after: colon)...].allSatisfy { $0.isASCIIDigit || $0 == ":" }
+    }
+
+    /// Frames of the reporting machinery, of fault and trap entry, of scheduling and lock
+    /// waiting, of allocation wrappers and of thread or syscall entry: the same in every
+    /// report, so they tell nothing about the crash.
+    static let generic: Set<String> = [
+        "dump_stack", "dump_stack_lvl", "__dump_stack", "show_stack", "dump_backtrace", "show_trace_log_lvl", "show_regs",
+        "print_address_description", "print_report", "kasan_report", "__kasan_report", "kasan_check_range",
+        "check_memory_region", "check_memory_region_inline", "kasan_report_invalid_free", "__kasan_check_read",
+        "__kasan_check_write", "kmsan_report", "__msan_warning", "report_bug", "handle_bug", "exc_invalid_op",
+        "asm_exc_invalid_op", "do_invalid_op", "invalid_op", "do_error_trap", "do_trap", "die", "__die", "oops_end",
+        "no_context", "__bad_area_nosemaphore", "bad_area_nosemaphore", "bad_area", "do_user_addr_fault",
+        "do_kern_addr_fault", "exc_page_fault", "asm_exc_page_fault", "page_fault", "do_page_fault", "__do_page_fault",
+        "async_page_fault", "do_general_protection", "exc_general_protection", "asm_exc_general_protection",
+        "general_protection", "page_fault_oops", "kernelmode_fixup_or_oops", "__warn", "warn_slowpath_fmt",
+        "warn_slowpath_null", "warn_slowpath_common", "__warn_printk", "panic", "___might_sleep", "__might_sleep",
+        "__might_fault", "__might_resched", "lock_acquire", "__lock_acquire", "lock_release", "print_circular_bug",
+        "check_noncircular", "check_prev_add", "check_prevs_add", "validate_chain", "print_deadlock_bug",
+        "check_deadlock", "lockdep_rcu_suspicious", "print_usage_bug", "mark_lock", "mark_lock_irq", "ubsan_epilogue",
+        "kmemleak_alloc", "kmemleak_alloc_recursive", "slab_post_alloc_hook", "slab_alloc", "slab_alloc_node",
+        "kmem_cache_alloc", "kmem_cache_alloc_trace", "kmem_cache_alloc_node", "__kmalloc", "__kmalloc_node", "kmalloc",
+        "kzalloc", "kmalloc_node", "kvmalloc_node", "__kmalloc_track_caller", "__schedule", "schedule",
+        "schedule_timeout", "schedule_preempt_disabled", "io_schedule", "io_schedule_timeout", "preempt_schedule_common",
+        "__ww_mutex_lock", "__ww_mutex_lock_slowpath", "ww_mutex_lock", "ww_mutex_lock_interruptible",
+        "mutex_lock_interruptible", "mutex_lock_killable", "__mutex_lock_interruptible_slowpath", "__mutex_lock_killable_slowpath",
+        "__mutex_lock", "__mutex_lock_common", "mutex_lock_nested", "mutex_lock", "__mutex_lock_slowpath",
+        "rwsem_down_read_slowpath", "rwsem_down_write_slowpath", "down_read", "down_write", "__down_read",
+        "__down_write", "wait_for_completion", "wait_for_common", "__wait_for_common", "do_wait_for_common",
+        "_raw_spin_lock", "_raw_spin_lock_irqsave", "_raw_spin_lock_irq", "_raw_spin_lock_bh", "queued_spin_lock_slowpath",
+        "native_queued_spin_lock_slowpath", "do_raw_spin_lock", "__do_softirq", "do_softirq", "irq_exit",
+        "irq_exit_rcu", "__irq_exit_rcu", "smp_apic_timer_interrupt", "apic_timer_interrupt", "sysvec_apic_timer_interrupt",
+        "asm_sysvec_apic_timer_interrupt", "asm_call_on_stack", "asm_call_irq_on_stack", "ret_from_fork", "ret_from_fork_asm", "kthread",
+        "worker_thread", "process_one_work", "entry_SYSCALL_64_after_hwframe", "do_syscall_64", "entry_SYSCALL_64",
+        "do_syscall_x64", "el0_svc", "el0_svc_common", "el0_sync_handler", "el0_sync", "invoke_syscall",
+        "el0t_64_sync_handler", "el0t_64_sync", "start_kernel", "cpu_startup_entry", "do_idle", "secondary_startup_64",
+        "secondary_startup_64_no_verify", "x86_64_start_kernel", "x86_64_start_reservations",
+        "arch_call_rest_init", "rest_init", "kernel_init", "kernel_init_freeable", "do_one_initcall",
+    ]
+
+    /// Whether a function tells nothing about a crash (`generic`, `__asan_*`, `__ubsan_handle_*`).
+    static func isGeneric(_ f: String) -> Bool {
+        generic.contains(f) || f.hasPrefix("__asan_") || f.hasPrefix("__ubsan_handle_") || f.hasPrefix("__sanitizer_")
+            || f.hasPrefix("kasan_") || f.hasPrefix("__kasan_")
+    }
+}
