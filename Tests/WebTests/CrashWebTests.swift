@@ -56,7 +56,7 @@ final class CrashFixture: @unchecked Sendable {
     func json(_ uri: String) async throws -> [String: Any] {
         let r = try await get(uri)
         #expect(r.status == .ok)
-        #expect(r.headers[.contentType] == "application/json; charset=UTF-8")
+        #expect(r.headers[.contentType] == "application/json")
         return try #require(try JSONSerialization.jsonObject(with: Data(r.text.utf8)) as? [String: Any])
     }
 }

@@ -24,13 +24,15 @@ public enum CrashScanner {
         var out: [CrashReport] = []
         var seen: Set<String> = []
         var lastEnd = -10
+        // quote depths that had a report: a panic after one is its consequence
+        var reported: Set<Int> = []
         var i = 0
         while i < log.count {
             guard let l = log[i], let h = CrashHeadline(Substring(l.text)) else {
                 i += 1
                 continue
             }
-            if h.continuation && i - lastEnd <= 5 {
+            if h.continuation && (i - lastEnd <= 5 || reported.contains(l.depth)) {
                 i += 1
                 continue
             }
@@ -44,6 +46,7 @@ public enum CrashScanner {
             lastEnd = end
             i = max(end, i + 1)
             guard var r = report else { continue }
+            reported.insert(l.depth)
             r.syzbotID = syzbot[l.depth]
             if seen.insert(r.signature).inserted {
                 out.append(r)
@@ -169,8 +172,12 @@ public enum CrashScanner {
                 break
             }
             if let next = CrashHeadline(t) {
-                // the oops line after `BUG: unable to handle …`; the same headline pasted twice
-                if next.continuation || (next.kind == h.kind && function == nil && frames.isEmpty && location == next.location) {
+                // the oops line after `BUG: unable to handle …`; the same headline pasted twice,
+                // or printed again by another CPU before the first one's trace
+                if next.continuation
+                    || (next.kind == h.kind && frames.isEmpty && next.location == location
+                        && (next.function == nil || next.function == function))
+                {
                     if let n = next.oopsNumber, oops == nil { oops = n }
                     j += 1
                     continue

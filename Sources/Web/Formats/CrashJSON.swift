@@ -7,7 +7,7 @@ import Mail
 /// `?t=` as the page). Keys are snake_case and sorted; times are ISO 8601 UTC; a value not
 /// known is null. Documented in `_/text/help/`.
 enum CrashJSON {
-    static let contentType = "application/json; charset=UTF-8"
+    static let contentType = "application/json"
 
     /// A report's fields (`REPORT` in the help text).
     static func report(_ id: String, _ r: CrashReport) -> [String: Any] {
