@@ -37,10 +37,19 @@ extension ArchiveIndex {
     }
 
     /// Crash signatures, the most recently reported first, last reported before `ts` if given.
+    /// A full page runs on over those last reported at the time of its last one (a message
+    /// often carries two crashes), so that the next page, before that time, misses none.
     public func crashSignatures(limit: Int, before ts: Int64? = nil) throws -> [CrashSummary] {
         try pool.read { db in
             guard try CrashRows.exist(db) else { return [] }
-            return try CrashQuery(db).summaries(where: "1", [], having: "max(over.ts) < ?", [ts ?? Int64.max], limit: limit)
+            let q = CrashQuery(db)
+            var page = try q.summaries(where: "1", [], having: "max(over.ts) < ?", [ts ?? Int64.max], limit: limit)
+            if page.count == limit, let last = page.last {
+                let shown = Set(page.map(\.signatureID))
+                page += try q.summaries(where: "1", [], having: "max(over.ts) = ?", [last.lastSeen], limit: 1000)
+                    .filter { !shown.contains($0.signatureID) }
+            }
+            return page
         }
     }
 }

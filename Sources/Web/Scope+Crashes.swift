@@ -43,6 +43,9 @@ extension Scope {
             }
         }
         let out = byID.values.sorted { ($0.lastSeen, $0.signatureID) > ($1.lastSeen, $1.signatureID) }
-        return Array(out.prefix(limit))
+        // as `ArchiveIndex.crashSignatures`: a full page takes every crash last seen with its last
+        guard out.count > limit else { return out }
+        let edge = out[limit - 1].lastSeen
+        return Array(out.prefix { $0.lastSeen >= edge })
     }
 }
