@@ -40,7 +40,7 @@ final class CrashFixture: @unchecked Sendable {
 
             """
         try inbox.importBytes([Array(message.utf8)])
-        site = Site(inboxes: [inbox.inbox], threads: 2)
+        site = Site(inboxes: [inbox.inbox])
     }
 
     static let shared: CrashFixture = try! CrashFixture()
