@@ -13,21 +13,19 @@ public struct Diffstat: Sendable, Equatable {
     public var added: Int { files.reduce(0) { $0 + $1.added } }
     public var removed: Int { files.reduce(0) { $0 + $1.removed } }
 
-    mutating func touch(_ path: String) {
-        if !files.contains(where: { $0.path == path }) { files.append(File(path: path, added: 0, removed: 0)) }
-    }
-
-    mutating func count(_ path: String, added a: Int, removed r: Int) {
-        guard let i = files.lastIndex(where: { $0.path == path }) else { return }
-        files[i].added += a
-        files[i].removed += r
+    /// The row of `path`, added (with no lines) if it is not there yet.
+    mutating func row(_ path: String) -> Int {
+        if let i = files.lastIndex(where: { $0.path == path }) { return i }
+        files.append(File(path: path, added: 0, removed: 0))
+        return files.count - 1
     }
 
     /// Adds another diffstat (a series' patches summed).
     public mutating func add(_ o: Diffstat) {
         for f in o.files {
-            touch(f.path)
-            count(f.path, added: f.added, removed: f.removed)
+            let i = row(f.path)
+            files[i].added += f.added
+            files[i].removed += f.removed
         }
     }
 

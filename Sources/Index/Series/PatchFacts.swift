@@ -22,6 +22,8 @@ struct PatchFacts: Sendable {
         var hasDiff = false
         var hasDiffstat = false
         var file: String?
+        // the diffstat row of `file` (found once per file header, not once per line)
+        var row: Int?
         for l in lines {
             switch l.kind {
             case .diffHeader:
@@ -32,11 +34,11 @@ struct PatchFacts: Sendable {
                     let path = l.text.dropFirst(4).split(separator: "\t").first.map(String.init) ?? ""
                     file = path.hasPrefix("b/") ? String(path.dropFirst(2)) : path
                 }
-                if let f = file { diffstat.touch(f) }
+                if let f = file, row == nil || diffstat.files[row!].path != f { row = diffstat.row(f) }
             case .added:
-                if let f = file { diffstat.count(f, added: 1, removed: 0) }
+                if let r = row { diffstat.files[r].added += 1 }
             case .removed:
-                if let f = file { diffstat.count(f, added: 0, removed: 1) }
+                if let r = row { diffstat.files[r].removed += 1 }
             case .text:
                 if !hasDiffstat, PatchFacts.isDiffstatSummary(l.text) { hasDiffstat = true }
                 if changeID == nil, let id = PatchFacts.changeID(l.text) { changeID = id }
@@ -68,7 +70,10 @@ struct PatchFacts: Sendable {
 
     /// `change-id: 20240101-topic-abcdef` (case-insensitive, at the start of a line).
     static func changeID(_ line: Substring) -> String? {
-        guard line.count > 11, line.prefix(10).lowercased() == "change-id:" else { return nil }
+        // most lines: one byte looked at (this runs on every line of prose of every message)
+        guard let c = line.utf8.first, c | 0x20 == UInt8(ascii: "c"), line.utf8.count > 11,
+            line.prefix(10).lowercased() == "change-id:"
+        else { return nil }
         let v = line.dropFirst(10)
         guard let f = v.first, f == " " || f == "\t" else { return nil }
         let id = v.drop(while: { $0 == " " || $0 == "\t" }).prefix(while: { $0 != " " && $0 != "\t" })
