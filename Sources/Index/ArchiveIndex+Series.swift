@@ -196,7 +196,8 @@ struct SeriesQuery {
     /// trailers of the replies passed on the way go with them. Those given to the cover letter
     /// count for every patch, and so do those given to a cover letter that never arrived (a
     /// `Re: [PATCH 0/N]` of the missing message the version's patches answer; b4 drops them, not
-    /// finding the message answered). Those given to the same patch (the same `git patch-id`)
+    /// finding the message answered) or to the cover letter the patches answer when its subject
+    /// names another version or count (as b4 takes it). Those given to the same patch (the same `git patch-id`)
     /// posted elsewhere count too, as b4's patch-id search finds them.
     func collectTrailers(cover: inout SeriesMember?, patches: inout [SeriesMember]) throws {
         var found: [Int64: [CollectedTrailer]] = [:]
@@ -208,6 +209,8 @@ struct SeriesQuery {
         // trailers given to a cover letter that never arrived (`Re: [PATCH 0/N]` of the missing
         // message the patches answer)
         var toGhostCover: [CollectedTrailer] = []
+        // a cover letter of another version or count that the patches answer
+        var adoptedCover: Int64?
         for p in patches where !outline {
             for r in try Row.fetchAll(
                 db.cachedStatement(
@@ -265,12 +268,13 @@ struct SeriesQuery {
             }
             let midOf = Dictionary(thread.map { (($0[0] as Int64), ($0[1] as String)) }, uniquingKeysWith: { a, _ in a })
             let subjectOf = Dictionary(thread.map { (($0[0] as Int64), ($0[6] as String)) }, uniquingKeysWith: { a, _ in a })
-            // a cover letter that never arrived: the missing message the version's first patch
-            // in this thread answers, when the version has no cover letter of its own
-            let ghostCover =
-                cover != nil
-                ? nil
-                : patches.filter { $0.row.tid == tid }.compactMap { parent[$0.row.num] }.first { byMid[$0] == nil }
+            // when the version has no cover letter of its own, the message its first patch in
+            // this thread answers is taken for it, as b4 takes it: missing (a cover letter that
+            // never arrived), or a cover letter whose subject disagrees with the patches'
+            // (`[PATCH 00/18]` over `[PATCH v3 01/19]`)
+            let answered = cover != nil ? nil : patches.filter { $0.row.tid == tid }.compactMap { parent[$0.row.num] }.first
+            let ghostCover = answered.flatMap { byMid[$0] == nil ? $0 : nil }
+            if let a = answered.flatMap({ byMid[$0] }), covers.contains(a), adoptedCover == nil { adoptedCover = a }
             for (reply, trailers) in given.sorted(by: { $0.key < $1.key }) {
                 var carried = trailers.map { CollectedTrailer(trailer: $0, mid: midOf[reply] ?? "", fromCover: false) }
                 var child = reply
@@ -300,7 +304,7 @@ struct SeriesQuery {
         for (twin, member) in twinOf.sorted(by: { $0.key < $1.key }) {
             found[member, default: []] += (found[twin] ?? []) + (twinCover[twin].flatMap { found[$0] } ?? [])
         }
-        let onCover = unique(cover.map { found[$0.row.num] ?? [] } ?? toGhostCover)
+        let onCover = unique(cover.map { found[$0.row.num] ?? [] } ?? (toGhostCover + (adoptedCover.flatMap { found[$0] } ?? [])))
         cover?.trailers = onCover
         for i in patches.indices {
             let own = found[patches[i].row.num] ?? []

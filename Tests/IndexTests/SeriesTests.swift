@@ -88,7 +88,9 @@ import Testing
 
     @Test func recentSeriesNewestFirstOneEntryPerVersion() throws {
         let all = try Self.shared.inbox.index.recentSeries(limit: 100)
-        #expect(all.count == 12)  // dmabl, validate v4+v5, accept v2+v3, multitouch ×4, qspl v1-v3; no series counted twice
+        // dmabl, validate v4+v5, accept v2+v3, multitouch ×4, qspl v1-v3, rwonce 00/18 and v3; no
+        // series counted twice
+        #expect(all.count == 14)
         #expect(all.map(\.head.row.ts) == all.map(\.head.row.ts).sorted(by: >))
         let page = try Self.shared.inbox.index.recentSeries(limit: 3)
         let next = try Self.shared.inbox.index.recentSeries(limit: 100, before: page.last!.head.row.ts)
@@ -269,5 +271,19 @@ import Testing
         try u.importBytes([Array(other.utf8)])
         let w = try #require(try u.inbox.index.series(of: Self.mid("02"))).version
         #expect(w.patches.allSatisfy { $0.trailers.isEmpty })
+    }
+
+    @Test func trailersGivenToTheCoverLetterThePatchesAnswerCountWhenItsSubjectDisagrees() throws {
+        // Will Deacon's `[PATCH v3 01/19]` and `02/19` answer a cover letter titled `[PATCH 00/18]`;
+        // Peter Zijlstra acks that cover letter: as b4 does, the ack is for every patch
+        let v = try #require(try Self.shared.inbox.index.series(of: Self.mid("46"))).version
+        #expect(v.version == 3 && v.total == 19 && v.cover == nil)
+        #expect(v.patches.map(\.counter) == [1, 2])
+        let peter = "Acked-by: Peter Zijlstra (Intel) <peterz@infradead.org>"
+        for p in v.patches {
+            #expect(p.trailers.filter { $0.trailer.line == peter }.map(\.mid) == [Self.mid("48")])
+            #expect(p.trailers.first { $0.trailer.line == peter }?.fromCover == true)
+        }
+        #expect(v.trailerCounts.map(\.name) == ["Acked-by"] && v.trailerCounts.map(\.count) == [1])
     }
 }

@@ -78,8 +78,11 @@ enum SeriesPage {
         if let c = v.cover {
             row(c, total: v.total, note: "for every patch", into: &w)
         } else if let given = v.patches.first?.trailers.filter(\.fromCover), !given.isEmpty {
-            // replies to a cover letter that never arrived
-            w.raw("<tr><td>0/\(v.total)</td><td class=warn>cover letter never arrived</td><td>")
+            // given to the message the patches answer: a cover letter that never arrived, or
+            // one whose subject names another version or count
+            w.raw(
+                "<tr><td>0/\(v.total)</td><td class=warn>no cover letter of this version here; given to the message the patches answer:</td><td>"
+            )
             for t in given {
                 w.link(href(t.mid), t.trailer.line)
                 w.raw("<br>")
