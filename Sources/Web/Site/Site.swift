@@ -1,0 +1,69 @@
+import Foundation
+import Index
+import Mail
+import Mirror
+import NIOCore
+import NIOPosix
+import Store
+import Support
+
+/// Everything the server serves: the inboxes of the config, the `/all/` scope, and the pool of
+/// threads for blocking work (SQLite reads, `git cat-file`), which whoever starts the server
+/// owns and shares with the NNTP/IMAP `Catalog`.
+public final class Site: Sendable {
+    public let inboxes: [Inbox]
+    let scopes: [String: Scope]
+    public let all: Scope
+    let pool: NIOThreadPool
+    /// Searches run here, apart from page rendering (see `SearchGate`).
+    let searches: SearchGate
+    let cache: RenderCache
+    let generations: Generations
+    /// Manifest entries of the epochs, kept until their refs move.
+    let manifests = ManifestCache()
+
+    /// Opens every inbox of `config` read-only.
+    public convenience init(
+        config: PIConfig, pool: NIOThreadPool = .singleton, cacheBytes: Int = 96 << 20, search: SearchGate.Limits = .init()
+    ) throws {
+        let inboxes = try config.inboxes().map { try Inbox(config: $0, readOnly: true) }
+        self.init(inboxes: inboxes, pool: pool, cacheBytes: cacheBytes, search: search)
+    }
+
+    /// `cacheBytes`: the budget of the render cache (0 turns it off); `search`: threads,
+    /// admissions and time of searches.
+    public init(inboxes: [Inbox], pool: NIOThreadPool = .singleton, cacheBytes: Int = 96 << 20, search: SearchGate.Limits = .init()) {
+        self.inboxes = inboxes
+        let cache = RenderCache(budget: cacheBytes)
+        let generations = Generations(inboxes: inboxes)
+        self.cache = cache
+        self.generations = generations
+        var s: [String: Scope] = [:]
+        for ib in inboxes where ib.name != "all" {
+            s[ib.name] = Scope(name: ib.name, inboxes: [ib], isAll: false, cache: cache, generations: generations)
+        }
+        scopes = s
+        all = Scope(name: "all", inboxes: inboxes, isAll: true, cache: cache, generations: generations)
+        self.pool = pool
+        searches = SearchGate(limits: search)
+    }
+
+    /// The scope a path's first segment names, if any.
+    public func scope(named name: Substring) -> Scope? {
+        if name == "all" { return inboxes.isEmpty ? nil : all }
+        return scopes[String(name)]
+    }
+
+    /// Runs blocking work off the event loops.
+    func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await pool.runIfActive(body)
+    }
+
+    /// Runs a search within the search limits (its own threads, admission, deadline).
+    func searching<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await searches.run(body)
+    }
+
+    /// A tag that changes whenever any inbox of `scope` changes (checked at most once a second).
+    func generation(_ scope: Scope) -> String { generations.tag(for: scope) }
+}
