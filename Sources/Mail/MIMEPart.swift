@@ -42,13 +42,18 @@ enum MIMETree {
         var problems: [String] = []
     }
 
-    static func parse(_ raw: [UInt8], limits: ParseLimits) -> Result {
-        _ = GMimeRuntime.ready
+    /// `quick`: the shapes most list mail has are read without GMime (`QuickBody.parts`).
+    static func parse(_ raw: [UInt8], limits: ParseLimits, quick: Bool = true) -> Result {
         var result = Result()
         guard raw.count <= limits.maxBytes else {
             result.problems.append("message larger than \(limits.maxBytes) bytes: shown raw")
             return result
         }
+        if quick, limits.maxDepth >= 1, let leaves = QuickBody.parts(raw), leaves.count <= limits.maxParts {
+            result.parts = leaves
+            return result
+        }
+        _ = GMimeRuntime.ready
         let stream: UnsafeMutablePointer<GMimeStream>? = raw.withUnsafeBufferPointer { p in
             g_mime_stream_mem_new_with_buffer(
                 UnsafeRawPointer(p.baseAddress!).assumingMemoryBound(to: CChar.self), p.count)

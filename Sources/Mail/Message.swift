@@ -63,7 +63,7 @@ public struct Message: Sendable {
         if let text = QuickBody.text(raw) { return text }
         let (headerEnd, bodyStart) = headerBoundary(raw)
         guard headerEnd <= ParseLimits.default.maxHeaderBytes else { return parse(raw).bodyText }
-        return bodyText(parts: MIMETree.parse(raw, limits: .default).parts, body: raw[bodyStart...])
+        return bodyText(parts: MIMETree.parse(raw, limits: .default, quick: false).parts, body: raw[bodyStart...])
     }
 
     public static func parse(_ raw: [UInt8], limits: ParseLimits = .default) -> Message {
