@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench-import.sh — compare initial import/index speed and index size of
 # public-inbox (public-inbox-index on a pre-existing v2 epoch) and Tidings
-# (tidings import of the same epoch bundle, then tidings index --rebuild).
+# (tidings import of the same epoch, from its directory and from the bundle;
+# tidings index of the epoch put in place, then tidings index --rebuild).
 #
 # Usage: scripts/bench-import.sh [--only-public-inbox | --only-tidings] [--keep] [CORPUS]
 #
@@ -97,6 +98,7 @@ mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 : >"$PI_CONFIG"
 
 declare -a COMMANDS=()   # exact commands, printed in the report
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 declare -A IDX_BYTES=() GIT_BYTES=() INDEXED=()
 
 # ---- public-inbox: v2 inbox whose 0.git is the corpus epoch, then time public-inbox-index
@@ -140,28 +142,57 @@ else
 	rm -rf "$WORK/corpus-count.git"
 fi
 
-# ---- Tidings: init, timed import of the bundle, timed index --rebuild
+# ---- Tidings: the same epoch imported (from the directory, as public-inbox-index reads it, and
+# from the bundle, which adds the clone), indexed in place, and rebuilt
 TD_NAME=bench-tidings
 TD_DIR=$WORK/tidings/$TD_NAME
-td_measure() { # KEY
-	IDX_BYTES[$1]=$(bench_du_except "$TD_DIR" git all.git)
-	GIT_BYTES[$1]=$(bench_du_bytes "$TD_DIR/git")
+td_measure() { # KEY DIR
+	IDX_BYTES[$1]=$(bench_du_except "$2" git all.git)
+	GIT_BYTES[$1]=$(bench_du_bytes "$2/git")
 }
+td_init() { # NAME DIR
+	"$TIDINGS" init "$1" "$2" --address "$1@example.org" --url "http://example.org/$1" >"$WORK/logs/td-init-$1.log" 2>&1 ||
+		{ cat "$WORK/logs/td-init-$1.log" >&2; exit 1; }
+	COMMANDS+=("$TIDINGS init $1 $2 --address $1@example.org --url http://example.org/$1")
+}
+declare -A TD_DIRS=()
 if [[ $RUN_TD == 1 ]]; then
 	mkdir -p "$WORK/tidings"
-	"$TIDINGS" init "$TD_NAME" "$TD_DIR" --address "$TD_NAME@example.org" \
-		--url "http://example.org/$TD_NAME" >"$WORK/logs/td-init.log" 2>&1 ||
-		{ cat "$WORK/logs/td-init.log" >&2; exit 1; }
-	COMMANDS+=("$TIDINGS init $TD_NAME $TD_DIR --address $TD_NAME@example.org --url http://example.org/$TD_NAME")
+	EPOCH=$WORK/corpus.git
+	git clone -q --mirror "$CORPUS" "$EPOCH"
+	COMMANDS+=("git clone --mirror $CORPUS $EPOCH")
+	# import of the epoch directory (what public-inbox-index reads)
+	td_init bench-epoch "$WORK/tidings/bench-epoch"
+	COMMANDS+=("[timed] $TIDINGS import bench-epoch $EPOCH")
+	sync
+	bench_time td-import-epoch "$WORK/logs/td-import-epoch.log" -- "$TIDINGS" import bench-epoch "$EPOCH"
+	sync
+	td_measure td-import-epoch "$WORK/tidings/bench-epoch"
+	TD_DIRS[td-import-epoch]=$WORK/tidings/bench-epoch
+	# import of the bundle (clones it first)
+	td_init "$TD_NAME" "$TD_DIR"
 	COMMANDS+=("[timed] $TIDINGS import $TD_NAME $CORPUS")
-	COMMANDS+=("[timed] $TIDINGS index $TD_NAME --rebuild")
 	sync
 	bench_time td-import "$WORK/logs/td-import.log" -- "$TIDINGS" import "$TD_NAME" "$CORPUS"
 	sync
-	td_measure td-import
-	bench_time td-rebuild "$WORK/logs/td-rebuild.log" -- "$TIDINGS" index "$TD_NAME" --rebuild
+	td_measure td-import "$TD_DIR"
+	TD_DIRS[td-import]=$TD_DIR
+	# the epoch put in place (as a mirror of an existing inbox), indexed, then rebuilt
+	td_init bench-inplace "$WORK/tidings/bench-inplace"
+	rm -rf "$WORK/tidings/bench-inplace/git/0.git"
+	git clone -q --mirror "$CORPUS" "$WORK/tidings/bench-inplace/git/0.git"
+	COMMANDS+=("git clone --mirror $CORPUS $WORK/tidings/bench-inplace/git/0.git")
+	COMMANDS+=("[timed] $TIDINGS index bench-inplace")
+	COMMANDS+=("[timed] $TIDINGS index bench-inplace --rebuild")
 	sync
-	td_measure td-rebuild
+	bench_time td-index "$WORK/logs/td-index.log" -- "$TIDINGS" index bench-inplace
+	sync
+	td_measure td-index "$WORK/tidings/bench-inplace"
+	TD_DIRS[td-index]=$WORK/tidings/bench-inplace
+	bench_time td-rebuild "$WORK/logs/td-rebuild.log" -- "$TIDINGS" index bench-inplace --rebuild
+	sync
+	td_measure td-rebuild "$WORK/tidings/bench-inplace"
+	TD_DIRS[td-rebuild]=$WORK/tidings/bench-inplace
 fi
 
 # ---- message counts actually indexed
@@ -182,36 +213,26 @@ if [[ $RUN_PI == 1 ]]; then
 	PI_SHARDS=$(compgen -G "$PI_DIR_INBOX/xap15/[0-9]*" | wc -l)
 	INDEXED[pi-index]=$PI_OVER
 fi
+td_count() { # DIR
+	sql_count "$1/tidings.sqlite3" 'select count(*) from over'
+}
 if [[ $RUN_TD == 1 ]]; then
-	TD_COUNT='?'
-	if [[ -s $TD_DIR/xap15/over.sqlite3 ]]; then
-		TD_COUNT=$(sql_count "$TD_DIR/xap15/over.sqlite3" 'select count(*) from over where num > 0')
-	elif [[ -s $TD_DIR/over.sqlite3 ]]; then
-		TD_COUNT=$(sql_count "$TD_DIR/over.sqlite3" 'select count(*) from over where num > 0')
-	elif [[ -s $TD_DIR/msgmap.sqlite3 ]]; then
-		TD_COUNT=$(sql_count "$TD_DIR/msgmap.sqlite3" 'select count(*) from msgmap')
-	fi
-	if [[ $TD_COUNT == '?' ]]; then # best effort: a "messages": N field in status --json
-		TD_COUNT=$("$TIDINGS" status "$TD_NAME" --json 2>/dev/null |
-			grep -oE '"(messages|count|indexed)"[[:space:]]*:[[:space:]]*[0-9]+' |
-			head -n 1 | grep -oE '[0-9]+$' || true)
-		TD_COUNT=${TD_COUNT:-?}
-	fi
-	INDEXED[td-import]=$TD_COUNT
-	INDEXED[td-rebuild]=$TD_COUNT
+	for k in td-import-epoch td-import td-index td-rebuild; do INDEXED[$k]=$(td_count "${TD_DIRS[$k]}"); done
 fi
 
 # ---- report
 label() {
 	case $1 in
 	pi-index) echo 'public-inbox-index' ;;
-	td-import) echo 'tidings import' ;;
+	td-import-epoch) echo 'tidings import (epoch dir)' ;;
+	td-import) echo 'tidings import (bundle)' ;;
+	td-index) echo 'tidings index (in place)' ;;
 	td-rebuild) echo 'tidings index --rebuild' ;;
 	esac
 }
 KEYS=()
 [[ $RUN_PI == 1 ]] && KEYS+=(pi-index)
-[[ $RUN_TD == 1 ]] && KEYS+=(td-import td-rebuild)
+[[ $RUN_TD == 1 ]] && KEYS+=(td-import-epoch td-import td-index td-rebuild)
 
 echo
 echo "== bench-import: $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(hostname)"
@@ -228,7 +249,7 @@ if [[ $RUN_PI == 1 ]]; then
 	echo "public-inbox indexed: msgmap $PI_MM, over $PI_OVER, xapian $PI_XAP docs (corpus $NMSG;"\
 " $PI_DUPS skipped as 'is a duplicate' = Message-ID already indexed)"
 fi
-[[ $RUN_TD == 1 ]] && echo "tidings indexed: ${INDEXED[td-import]} (corpus $NMSG)"
+[[ $RUN_TD == 1 ]] && echo "tidings indexed: import ${INDEXED[td-import]}, index ${INDEXED[td-index]} (corpus $NMSG)"
 echo
 
 bench_table_reset
@@ -246,7 +267,7 @@ if [[ $RUN_PI == 1 && $RUN_TD == 1 ]]; then
 	echo "ratios (public-inbox / tidings; >1 means tidings is faster or smaller):"
 	bench_table_reset
 	bench_table_row 'tidings command' 'wall ratio' 'CPU ratio' 'RSS ratio' 'index size ratio'
-	for k in td-import td-rebuild; do
+	for k in td-import-epoch td-import td-index td-rebuild; do
 		bench_table_row "$(label "$k")" \
 			"$(bench_div "${BENCH_WALL[pi-index]}" "${BENCH_WALL[$k]}")" \
 			"$(bench_div "${BENCH_CPU[pi-index]}" "${BENCH_CPU[$k]}")" \
@@ -254,9 +275,10 @@ if [[ $RUN_PI == 1 && $RUN_TD == 1 ]]; then
 			"$(bench_div "${IDX_BYTES[pi-index]}" "${IDX_BYTES[$k]}")"
 	done
 	bench_table_print
-	echo "note: 'tidings import' also parses the bundle and writes a new epoch with git fast-import;"
-	echo "      public-inbox-index only indexes the pre-existing epoch."
+	echo "note: 'tidings import' also writes a new epoch with git fast-import (and, of the bundle, clones it"
+	echo "      first); public-inbox-index and 'tidings index' only index the epoch already in place."
 fi
+echo "load:     $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (1/5/15-minute load averages)"
 echo "note: CPU = user+sys of the whole process tree; RSS = peak of the largest single process;"
 echo "      sizes are du allocated bytes (MB = 1e6); index = inbox dir minus git/ and all.git."
 [[ $KEEP == 1 ]] && echo "logs and inboxes kept in $WORK"

@@ -1,8 +1,8 @@
 # lib-bench-serve.sh — sourced by bench-web.sh and bench-search.sh: builds (or reuses) a
 # Tidings and a public-inbox archive of the same corpus and starts both servers on loopback.
 # The caller sets BENCH_NAME (temp dir name) and BENCH_PORT_BASE (ports +1 Tidings, +2 public-inbox).
-# Provides run_wrk (load one server, parse wrk's figures), serve_nocache (a second Tidings with
-# its page cache off on port +3), rss_mb (RSS of a process and its children).
+# Provides serve_nocache (a second Tidings with its page cache off on port +3); run_wrk and rss_mb
+# come from lib-bench.sh.
 set -euo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib-bench.sh"
@@ -114,32 +114,4 @@ serve_nocache() {
 	wait_up "$TD_NC_PORT"
 }
 
-# run_wrk PORT PATH [WRK ARGS...] -> "rps p50ms p99ms non2xx" (ARGS go after the URL: options such
-# as `-s script.lua`, then `-- SCRIPT ARGS`)
-to_ms() { awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } printf "%.2f", v }'; }
-run_wrk() {
-	local port=$1 path=$2
-	shift 2
-	local out rps p50 p99 non2xx
-	out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "http://127.0.0.1:$port/$path" "$@" 2>&1)
-	rps=$(awk '/^Requests\/sec:/ { printf "%.1f", $2 }' <<<"$out")
-	p50=$(awk '$1 == "50%" { print $2 }' <<<"$out" | to_ms)
-	p99=$(awk '$1 == "99%" { print $2 }' <<<"$out" | to_ms)
-	non2xx=$(awk '/Non-2xx/ { print $NF }' <<<"$out")
-	[[ -z $non2xx ]] || bench_log "WARNING: $non2xx non-2xx answers from :$port/$path"
-	echo "${rps:-0} ${p50:-?} ${p99:-?} ${non2xx:-0}"
-}
-
-# rss_mb PID -> resident memory of PID and all its descendants, in MB (MiB, as ps and top count)
-rss_mb() {
-	local pids=("$1") i=0 kb=0 p k
-	while [[ $i -lt ${#pids[@]} ]]; do
-		for p in $(pgrep -P "${pids[$i]}" 2>/dev/null); do pids+=("$p"); done
-		i=$((i + 1))
-	done
-	for p in "${pids[@]}"; do
-		k=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null)
-		kb=$((kb + ${k:-0}))
-	done
-	awk -v k="$kb" 'BEGIN { printf "%.1f", k / 1024 }'
-}
+# run_wrk and rss_mb: lib-bench.sh

@@ -16,6 +16,8 @@
 #   bench_div A B [FMT]               A/B formatted (default %.2f), "n/a" if B is 0/empty
 #   bench_table_reset / bench_table_row COL... / bench_table_print
 #                                     aligned plain-text table (first row = header)
+#   run_wrk PORT PATH [WRK ARGS...]   wrk -t$THREADS -c$CONNS -d$DURATION: "rps p50ms p99ms non2xx"
+#   rss_mb PID                        RSS of PID and its descendants (MiB)
 #
 # Notes on /usr/bin/time figures: user+sys include every child process that was
 # waited for (shard workers, git cat-file, fast-import ...). Peak RSS (%M) is
@@ -133,4 +135,36 @@ bench_table_print() {
 				}
 			}
 		}'
+}
+
+# ---- load and memory (bench-web, bench-search, bench-crawl, bench-growth)
+# THREADS, CONNS and DURATION (wrk -t -c -d) are the caller's.
+# run_wrk PORT PATH [WRK ARGS...] -> "rps p50ms p99ms non2xx" (ARGS go after the URL: options such
+# as `-s script.lua`, then `-- SCRIPT ARGS`)
+to_ms() { awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } printf "%.2f", v }'; }
+run_wrk() {
+	local port=$1 path=$2
+	shift 2
+	local out rps p50 p99 non2xx
+	out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "http://127.0.0.1:$port/$path" "$@" 2>&1)
+	rps=$(awk '/^Requests\/sec:/ { printf "%.1f", $2 }' <<<"$out")
+	p50=$(awk '$1 == "50%" { print $2 }' <<<"$out" | to_ms)
+	p99=$(awk '$1 == "99%" { print $2 }' <<<"$out" | to_ms)
+	non2xx=$(awk '/Non-2xx/ { print $NF }' <<<"$out")
+	[[ -z $non2xx ]] || bench_log "WARNING: $non2xx non-2xx answers from :$port/$path"
+	echo "${rps:-0} ${p50:-?} ${p99:-?} ${non2xx:-0}"
+}
+
+# rss_mb PID -> resident memory of PID and all its descendants, in MB (MiB, as ps and top count)
+rss_mb() {
+	local pids=("$1") i=0 kb=0 p k
+	while [[ $i -lt ${#pids[@]} ]]; do
+		for p in $(pgrep -P "${pids[$i]}" 2>/dev/null); do pids+=("$p"); done
+		i=$((i + 1))
+	done
+	for p in "${pids[@]}"; do
+		k=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null)
+		kb=$((kb + ${k:-0}))
+	done
+	awk -v k="$kb" 'BEGIN { printf "%.1f", k / 1024 }'
 }
