@@ -13,6 +13,8 @@ struct CrashFacts: Sendable {
         reports = CrashScanner.reports(in: lines)
         guard lines.contains(where: { $0.kind == .diffHeader }) else { return }
         for l in lines where l.kind == .text {
+            // Reported-by, Link, Closes, BugLink: most lines are refused on their first byte
+            guard let first = l.text.utf8.first, "RrLlCcBb".utf8.contains(first) else { continue }
             let t = l.text
             guard let colon = t.firstIndex(of: ":"), t.distance(from: t.startIndex, to: colon) <= 12 else { continue }
             let name = t[..<colon].lowercased()

@@ -37,14 +37,14 @@ struct CrashHeadline: Equatable {
     }
 
     /// The words a headline starts with.
-    static let starts = [
+    static let starts: [[UInt8]] = [
         "kernel BUG at", "BUG: ", "WARNING: ", "[ INFO: ", "general protection fault", "Oops", "Internal error: Oops",
         "Unable to handle kernel", "UBSAN: ", "INFO: task ", "INFO: rcu", "rcu: INFO: ", "Kernel panic", "NMI watchdog: ",
         "watchdog: ",
-    ]
+    ].map { Array($0.utf8) }
 
     /// Whether `text` starts like a headline (a wrapped one may need its next line to be read).
-    static func mayStart(_ text: Substring) -> Bool { starts.contains { text.hasPrefix($0) } }
+    static func mayStart(_ text: Substring) -> Bool { starts.contains { text.utf8.starts(with: $0) } }
 
     /// Reads `text` (a log line's text, prefixes off) as a headline; nil for any other line.
     init?(_ text: Substring) {

@@ -99,17 +99,18 @@ public enum CrashScanner {
         return l.text.hasPrefix("[") || CrashFrame.startsWithPath(l.text)
     }
 
-    /// Whether a body line may start a report (most lines are refused on their bytes, the
-    /// rest on their first words: `BUG_ON(…)` in a quoted diff is no headline).
+    /// Whether a body line may start a report: most lines are refused on the first byte after
+    /// quote marks and blanks (a headline's first letter, a timestamp's `[`, a log level's `<`,
+    /// a syslog date's month), the rest on their first words (`BUG_ON(…)` is no headline).
     static func mayStartReport(_ s: Substring) -> Bool {
-        let u = s.utf8
-        guard u.count >= 5, needles.contains(where: { u.firstRange(of: $0) != nil }) else { return false }
+        guard let c = s.utf8.first(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") && $0 != UInt8(ascii: ">") }),
+            firstBytes.contains(c)
+        else { return false }
         return CrashHeadline.mayStart(CrashLogLine(s).text)
     }
 
-    static let needles: [[UInt8]] = [
-        "BUG", "WARNING:", "Oops", "general protection fault", "INFO: ", "UBSAN: ", "Kernel panic", "Unable to handle kernel",
-    ].map { Array($0.utf8) }
+    /// Headlines' first letters, `[`, `<`, and the first letters of months.
+    static let firstBytes = Set("kBWgOUIrKNw[<JFMASOND".utf8)
 
     /// `Reported-by: syzbot+0789f0c7e45efd7bb643@syzkaller.appspotmail.com` or
     /// `dashboard link: https://syzkaller.appspot.com/bug?extid=0789f0c7e45efd7bb643`.

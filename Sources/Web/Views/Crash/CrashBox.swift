@@ -51,12 +51,12 @@ enum CrashBox {
                     "../?q=" + URLs.uriEscape("crash:" + s.signatureID),
                     count == 1 ? "1 other message reports this crash" : "\(count) other messages report this crash")
                 w.raw(":")
-                for o in rest.prefix(othersShown) {
-                    w.raw(" ")
+                for (i, o) in rest.prefix(othersShown).enumerated() {
+                    w.raw(i == 0 ? " " : "; ")
                     w.link("../" + URLs.relativeMid(o.row.mid) + "/", o.row.subject.isEmpty ? "(no subject)" : o.row.subject)
                     w.raw(" <span class=muted>(")
                     w.text(URLs.shortTime(o.row.ts).prefix(10))
-                    w.raw(o.report.quoted ? ", quoted)</span>;" : ")</span>;")
+                    w.raw(o.report.quoted ? ", quoted)</span>" : ")</span>")
                 }
             }
             w.raw(" · ")
