@@ -44,14 +44,7 @@ done
 
 command -v wrk >/dev/null || bench_die "wrk not found (apt-get install wrk)"
 bench_need_time
-if [[ -z ${TIDINGS:-} ]]; then
-	TIDINGS=$ROOT/.build/release/tidings
-	if [[ ! -x $TIDINGS ]]; then
-		bench_log "building tidings (swift build -c release --product tidings)"
-		(cd "$ROOT" && swift build -c release --product tidings) >&2
-	fi
-fi
-TIDINGS=$(cd "$(dirname "$TIDINGS")" && pwd)/$(basename "$TIDINGS")
+bench_tidings_binary
 
 WORK=$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/tidings-growth-bench.XXXXXX")
 SERVER=

@@ -18,10 +18,7 @@ BASE=${PORT_BASE:-18600}
 for tool in public-inbox-nntpd public-inbox-imapd public-inbox-index python3; do
 	command -v "$tool" >/dev/null || bench_die "$tool not found (scripts/setup.sh installs it)"
 done
-if [[ -z ${TIDINGS:-} ]]; then
-	TIDINGS=$ROOT/.build/release/tidings
-	[[ -x $TIDINGS ]] || { bench_log "building tidings (release)"; (cd "$ROOT" && swift build -c release --product tidings) >&2; }
-fi
+bench_tidings_binary
 ulimit -n 4096 2>/dev/null || true
 
 WORK=${WORK_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/tidings-protocols-bench.XXXXXX")}

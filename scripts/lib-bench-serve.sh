@@ -22,14 +22,7 @@ PI_PORT=${PI_PORT:-$((BENCH_PORT_BASE + 2))}
 command -v wrk >/dev/null || bench_die "wrk not found (apt-get install wrk)"
 command -v public-inbox-httpd >/dev/null || bench_die "public-inbox-httpd not found (apt-get install public-inbox)"
 
-if [[ -z ${TIDINGS:-} ]]; then
-	TIDINGS=$ROOT/.build/release/tidings
-	if [[ ! -x $TIDINGS ]]; then
-		bench_log "building tidings (swift build -c release --product tidings)"
-		(cd "$ROOT" && swift build -c release --product tidings) >&2
-	fi
-fi
-TIDINGS=$(cd "$(dirname "$TIDINGS")" && pwd)/$(basename "$TIDINGS")
+bench_tidings_binary
 
 if [[ -n ${WORK_DIR:-} ]]; then
 	WORK=$WORK_DIR

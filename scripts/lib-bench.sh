@@ -36,6 +36,20 @@ bench_repo_root() {
 	git -C "$here" rev-parse --show-toplevel 2>/dev/null || (cd "$here/.." && pwd)
 }
 
+# bench_tidings_binary: sets TIDINGS to an absolute path: as given, else the release build
+# of this tree (built first if missing).
+bench_tidings_binary() {
+	if [[ -z ${TIDINGS:-} ]]; then
+		TIDINGS=$ROOT/.build/release/tidings
+		if [[ ! -x $TIDINGS ]]; then
+			bench_log "building tidings (swift build -c release --product tidings)"
+			(cd "$ROOT" && swift build -c release --product tidings) >&2
+		fi
+	fi
+	[[ -x $TIDINGS ]] || bench_die "no tidings binary at $TIDINGS"
+	TIDINGS=$(cd "$(dirname "$TIDINGS")" && pwd)/$(basename "$TIDINGS")
+}
+
 bench_need_time() {
 	if [[ -x $BENCH_TIME_BIN ]] && "$BENCH_TIME_BIN" -f '%e' true >/dev/null 2>&1; then
 		return 0
