@@ -296,7 +296,7 @@ func newMessage(_ id: String, to: String, parent: String? = nil, date: String = 
         _ = try importer.importSources(added.enumerated().map { .bytes($0.element, origin: "new#\($0.offset)") })
         let final = try indexedMids(scene.source.inbox.inbox.config.dir)
         var interrupted = 0
-        for delay in [50, 150, 300, 600, 1200, 2500] {
+        for delay in [0, 50, 150, 300, 600, 1200, 2500] {
             let p = try Subprocess(
                 [Command.tidings, "fetch", "--config", dir + "/config"], environment: isolated(dir), workingDirectory: dir)
             p.closeStdin()
