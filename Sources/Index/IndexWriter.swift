@@ -17,6 +17,8 @@ public struct PreparedMessage: Sendable {
     var patch: PatchFacts
     /// The kernel crash reports it carries.
     var crash: CrashFacts
+    /// Its opening prose, for search result snippets.
+    var gist: String
 
     public init(raw: [UInt8], fallbackTime: MailDate, origin: String, stripHeaders: Bool) {
         let stored = stripHeaders ? Message.removingHeaders(droppedOnImport, from: raw) ?? raw : raw
@@ -33,6 +35,7 @@ public struct PreparedMessage: Sendable {
         self.document = SearchDocument(message, lines: lines)
         self.patch = PatchFacts(message, lines: lines.lines)
         self.crash = CrashFacts(lines: lines.lines)
+        self.gist = Gist.of(lines.lines)
     }
 }
 
@@ -187,6 +190,7 @@ final class IndexWriter {
         for pid in doc.patchIDs { try pidStatement.execute(arguments: [pid, num]) }
         try SeriesRows.insert(db, num: num, facts: p.patch, from: from)
         try CrashRows.insert(db, num: num, facts: p.crash)
+        try Gist.insert(db, num: num, text: p.gist)
         pendingSearch.append((num, doc))
         return num
     }
@@ -241,6 +245,7 @@ final class IndexWriter {
         try db.execute(sql: "DELETE FROM msgid WHERE num=?", arguments: [num])
         try SeriesRows.delete(db, num: num)
         try CrashRows.delete(db, num: num)
+        try Gist.delete(db, num: num)
     }
 
     // MARK: threading (public-inbox OverIdx: add_over, link_refs, resolve_mid_to_tid)

@@ -10,7 +10,9 @@ enum Schema {
     /// from git by `SearchUpgrade` too; an index without them stays marked 3 until then).
     /// 5: `crash` and `crashfix`, the kernel crash reports in each message (`CrashRows`;
     /// filled from git by `SearchUpgrade`; an index without them stays marked 4 until then).
-    static let version = 5
+    /// 6: `gist`, the opening prose of each message for search result snippets (`Gist`; filled
+    /// from git by `SearchUpgrade`; an index without it stays marked 5 until then).
+    static let version = 6
 
     static func create(_ db: Database) throws {
         let existing = try db.tableExists("over")
@@ -71,6 +73,7 @@ enum Schema {
             try createExact(db)
             try db.execute(sql: SeriesRows.tables)
             try db.execute(sql: CrashRows.tables)
+            try db.execute(sql: Gist.tables)
         }
         try mark(db, try current(db))
     }
@@ -79,7 +82,8 @@ enum Schema {
     static func current(_ db: Database) throws -> Int {
         guard try hasExact(db) else { return 2 }
         guard try SeriesRows.exist(db) else { return 3 }
-        return try CrashRows.exist(db) ? 5 : 4
+        guard try CrashRows.exist(db) else { return 4 }
+        return try Gist.exist(db) ? 6 : 5
     }
 
     /// Records that the index is at `v` (never lowers the number).

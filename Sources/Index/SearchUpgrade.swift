@@ -6,7 +6,7 @@ import Store
 /// Brings an index made by an older version up to the current schema in place, from git:
 /// schema 1-2 had no `fts_exact` (words as written), so phrases were matched stemmed; schema
 /// 1-3 had no series tables (`patch`, `trailer`), schema 1-4 no crash tables (`crash`,
-/// `crashfix`). The missing tables are created and filled
+/// `crashfix`), schema 1-5 no `gist` (the opening prose shown in search results). The missing tables are created and filled
 /// from every stored message, each read from git once, in one transaction (an interrupted
 /// upgrade leaves the index as it was, and runs again next time); article numbers, threads and
 /// everything else stay as they are. Runs when an inbox is opened for writing, and before
@@ -30,11 +30,13 @@ public enum SearchUpgrade {
                 )
                 .map { (num: $0[0] as Int64, blob: $0[1] as String, mids: ($0[2] as String?) ?? "") }
             }
-            let (exact, series, crash) = try inbox.index.read { db in
-                (try !Schema.hasExact(db), try !SeriesRows.exist(db), try !CrashRows.exist(db))
+            let (exact, series, crash, gist) = try inbox.index.read { db in
+                (try !Schema.hasExact(db), try !SeriesRows.exist(db), try !CrashRows.exist(db), try !Gist.exist(db))
             }
-            let what = [exact ? "exact phrases" : nil, series ? "patch series" : nil, crash ? "crash reports" : nil].compactMap { $0 }
-                .joined(separator: ", ")
+            let what = [
+                exact ? "exact phrases" : nil, series ? "patch series" : nil, crash ? "crash reports" : nil,
+                gist ? "search snippets" : nil,
+            ].compactMap { $0 }.joined(separator: ", ")
             let progress = Progress(label: "upgrade \(inbox.name): \(what)", total: rows.count)
             let insert = "INSERT INTO fts_exact(rowid, \(SearchDocument.columns)) VALUES (?\(String(repeating: ", ?", count: 16)))"
             var done = 0
@@ -44,6 +46,7 @@ public enum SearchUpgrade {
                     if exact { try Schema.createExact(db) }
                     if series { try db.execute(sql: SeriesRows.tables) }
                     if crash { try db.execute(sql: CrashRows.tables) }
+                    if gist { try db.execute(sql: Gist.tables) }
                     let st = try db.makeStatement(sql: insert)
                     for start in stride(from: 0, to: rows.count, by: 256) {
                         let batch = Array(rows[start..<min(start + 256, rows.count)])
@@ -60,6 +63,7 @@ public enum SearchUpgrade {
                             }
                             if series { try SeriesRows.insert(db, num: row.num, facts: parsed.facts, from: parsed.from) }
                             if crash { try CrashRows.insert(db, num: row.num, facts: parsed.crash) }
+                            if gist { try Gist.insert(db, num: row.num, text: parsed.gist) }
                         }
                         done += batch.count
                         progress.update(done)
@@ -83,6 +87,7 @@ public enum SearchUpgrade {
         var facts: PatchFacts
         var from: Address?
         var crash: CrashFacts
+        var gist: String
     }
 
     /// The search documents, series and crash facts of a batch, parsed on every core (nil: the blob
@@ -98,7 +103,7 @@ public enum SearchUpgrade {
                 let lines = BodyLines(SearchDocument.text(of: m))
                 out[i] = Parsed(
                     doc: SearchDocument(m, lines: lines), facts: PatchFacts(m, lines: lines.lines), from: m.from.first,
-                    crash: CrashFacts(lines: lines.lines))
+                    crash: CrashFacts(lines: lines.lines), gist: Gist.of(lines.lines))
             }
         }
         return Array(slots)

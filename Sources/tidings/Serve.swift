@@ -113,7 +113,7 @@ struct ServeCommand: AsyncParsableCommand {
                 _ = try Inbox(config: c)
             } catch {
                 printError(
-                    "\(c.name): the index predates exact phrases or patch series and cannot be upgraded (\(error)); phrases match stemmed words and series are not shown until `tidings index \(c.name)` upgrades it"
+                    "\(c.name): the index was made by an older Tidings and cannot be upgraded (\(error)); until `tidings index \(c.name)` upgrades it, phrases may match stemmed words, series and crash reports may be missing and search snippets are read from git"
                 )
             }
         }

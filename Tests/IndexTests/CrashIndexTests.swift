@@ -97,7 +97,7 @@ import Testing
         #expect(try old.index.crashSignatures(limit: 10).isEmpty)
         let upgraded = try Inbox(config: t.inbox.config)
         #expect(try !SearchUpgrade.needed(upgraded.index))
-        #expect(try upgraded.index.scalar("SELECT value FROM meta WHERE key='schema'") == 5)
+        #expect(try upgraded.index.scalar("SELECT value FROM meta WHERE key='schema'") == Int64(Schema.version))
         #expect(try upgraded.index.crashSignatures(limit: 100).map(\.signatureID) == before)
         // and rebuilt from git, the same again
         _ = try Importer(inbox: upgraded).rebuild()

@@ -204,7 +204,7 @@ import Testing
         #expect(try old.index.series(of: Self.mid("01")) == nil)
         let upgraded = try Inbox(config: t.inbox.config)
         #expect(try !SearchUpgrade.needed(upgraded.index))
-        #expect(try upgraded.index.scalar("SELECT value FROM meta WHERE key='schema'") == 5)
+        #expect(try upgraded.index.scalar("SELECT value FROM meta WHERE key='schema'") == Int64(Schema.version))
         let a = try #require(try upgraded.index.series(of: Self.mid("01")))
         #expect(a.version.patches.map { $0.trailers.count } == [2, 1])
         // and rebuilt from git, the same again

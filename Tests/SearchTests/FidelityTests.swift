@@ -67,7 +67,7 @@ import TestSupport
         let upgraded = try Inbox(config: t.inbox.config)
         #expect(upgraded.index.hasExactSearch)
         #expect(try !SearchUpgrade.needed(upgraded.index))
-        #expect(try upgraded.index.scalar("SELECT value FROM meta WHERE key='schema'") == 5)
+        #expect(try upgraded.index.scalar("SELECT value FROM meta WHERE key='schema'") == Int64(Schema.version))
         #expect(try upgraded.index.scalar("SELECT count(*) FROM over") == before)
         #expect(try upgraded.index.read { db in try Int64.fetchAll(db, sql: "SELECT num FROM over ORDER BY mid") } == nums)
         #expect(try hits(upgraded.index) == expected)

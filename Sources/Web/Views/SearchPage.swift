@@ -186,6 +186,7 @@ enum SearchPage {
 
     /// One entry per hit: subject, author, date, and for the first hits a snippet.
     static func summary(scope: Scope, hits: [Doc], params p: SearchParams, terms: [String], upfx: String, into w: inout HTMLWriter) {
+        let texts = snippetTexts(scope: scope, hits: hits.prefix(snippetHits))
         w.raw("<pre class=results>")
         for (i, d) in hits.enumerated() {
             w.raw("\(p.offset + i + 1). <b><a href=\"")
@@ -201,10 +202,8 @@ enum SearchPage {
                 w.raw("]")
             }
             w.raw("\n")
-            // snippets need the message itself (FTS5 keeps no text): the first hits only,
-            // so a 200-hit page costs 10 reads and parses, not 200 (the first screenful)
-            if i < Self.snippetHits, let raw = try? d.inbox.raw(d.row) {
-                for line in snippet(Message.bodyText(of: raw), terms: terms) {
+            if i < texts.count, let text = texts[i] {
+                for line in snippet(text, terms: terms) {
                     w.raw("      ")
                     highlight(line, terms: terms, into: &w)
                     w.raw("\n")

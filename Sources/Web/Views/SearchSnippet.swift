@@ -1,8 +1,26 @@
+import Index
+import Mail
+
 /// Snippets of search results: the lines of a message body with the hits, the hit words marked,
 /// found the way the index found them (FTS5 word boundaries, stemmed needles).
 extension SearchPage {
     /// How many hits of a page get a body snippet.
     static let snippetHits = 10
+
+    /// The text each hit's snippet is cut from, in order: its gist from the index (`gists(of:)`),
+    /// or, for an index that predates gists, its body text read from git (FTS5 keeps no text);
+    /// nil when neither can be had.
+    static func snippetTexts(scope: Scope, hits: ArraySlice<Doc>) -> [String?] {
+        var gists: [Int: [Int64: String]?] = [:]
+        for d in hits where gists[d.inboxIndex] == nil {
+            let nums = hits.filter { $0.inboxIndex == d.inboxIndex }.map(\.row.num)
+            gists[d.inboxIndex] = .some((try? d.inbox.index.gists(of: nums)) ?? nil)
+        }
+        return hits.map { d in
+            if let inboxGists = gists[d.inboxIndex] ?? nil { return inboxGists[d.row.num] }
+            return (try? d.inbox.raw(d.row)).map { Message.bodyText(of: $0) }
+        }
+    }
 
     /// Up to three lines of `text` with hits (or its first two unquoted lines when only headers
     /// hit), trimmed. Works on the UTF-8 bytes: one pass, stopping at the third hit.
