@@ -100,6 +100,8 @@ public struct HTMLWriter: Sendable {
     @inline(__always) public mutating func raw(_ s: String) { bytes.append(contentsOf: s.utf8) }
     /// Escaped element content.
     @inline(__always) public mutating func text(_ s: some StringProtocol) { HTML.appendText(s, to: &bytes) }
+    /// Escaped element content, from UTF-8 bytes.
+    @inline(__always) public mutating func text(utf8 b: UnsafeBufferPointer<UInt8>) { HTML.escape(b, quotes: false, into: &bytes) }
     /// Escaped attribute value (the caller writes the surrounding quotes).
     @inline(__always) public mutating func attr(_ s: some StringProtocol) { HTML.appendAttribute(s, to: &bytes) }
     public mutating func append(_ other: HTMLWriter) { bytes.append(contentsOf: other.bytes) }

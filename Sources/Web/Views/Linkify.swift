@@ -4,61 +4,65 @@ import Mail
 /// `mid.gmane.org/…`, and `<Message-ID>` references. A URL that names a Message-ID this
 /// archive has (`lore.kernel.org/r/…`, `…/INBOX/MID/`, `mid.gmane.org/…`) links locally.
 enum Linkify {
+    /// A run of a line, by byte offsets into it.
     enum Piece {
-        case text(Substring)
-        case url(Substring, mid: String?)
-        /// `<mid>`: written as `&lt;` link `&gt;`.
-        case mid(Substring, String)
+        case text(Range<Int>)
+        case url(Range<Int>, mid: String?)
+        /// `<mid>`: the range inside the brackets, written as `&lt;` link `&gt;`.
+        case mid(Range<Int>, String)
     }
 
-    static let schemes: [Substring] = ["https", "http", "ftp", "ftps", "nntp", "news", "git", "gopher", "imap", "imaps"]
+    static let schemes: [[UInt8]] = ["https", "http", "ftp", "ftps", "nntp", "news", "git", "gopher", "imap", "imaps"].map {
+        Array($0.utf8)
+    }
+
+    /// Runs `body` on the UTF-8 bytes of `line` (contiguous for every native string; copied
+    /// otherwise).
+    @inline(__always)
+    static func withBytes<R>(_ line: Substring, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let r = line.utf8.withContiguousStorageIfAvailable(body) { return r }
+        return Array(line.utf8).withUnsafeBufferPointer(body)
+    }
 
     /// Message-IDs a line may link to (to ask the index about them in one go).
     static func candidates(_ line: Substring, into out: inout [String]) {
-        guard mayLink(line) else { return }
-        for p in pieces(line) {
-            switch p {
-            case .url(_, let mid?): out.append(mid)
-            case .mid(_, let m): out.append(m)
-            default: break
+        withBytes(line) { b in
+            guard mayLink(b) else { return }
+            for p in pieces(b) {
+                switch p {
+                case .url(_, let mid?): out.append(mid)
+                case .mid(_, let m): out.append(m)
+                default: break
+                }
             }
         }
     }
 
     /// Whether a line has a byte that could start a link (`:`, `<`, `/`); most lines do not.
-    static func mayLink(_ line: Substring) -> Bool {
-        line.utf8.contains(where: { $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "/") })
+    @inline(__always)
+    static func mayLink(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        for c in b where c == UInt8(ascii: ":") || c == UInt8(ascii: "<") || c == UInt8(ascii: "/") { return true }
+        return false
     }
 
-    static func pieces(_ line: Substring) -> [Piece] {
-        let u = line.utf8
-        // fast path: nothing that could start a link
-        if !mayLink(line) { return [.text(line)] }
-        // the scan works on the UTF-8 bytes; every cut is at an ASCII byte (a scalar boundary)
-        return u.withContiguousStorageIfAvailable { scan(line, $0) } ?? scan(line, Array(u))
-    }
-
-    private static func scan(_ line: Substring, _ b: some RandomAccessCollection<UInt8>) -> [Piece] {
-        let u = line.utf8
-        let base = b.startIndex
-        func sub(_ from: Int, _ to: Int) -> Substring {
-            line[u.index(u.startIndex, offsetBy: from)..<u.index(u.startIndex, offsetBy: to)]
-        }
-        @inline(__always) func at(_ k: Int) -> UInt8 { b[b.index(base, offsetBy: k)] }
+    /// The line cut into text, URLs and `<Message-ID>`s. Every cut is at an ASCII byte (a
+    /// scalar boundary).
+    static func pieces(_ b: UnsafeBufferPointer<UInt8>) -> [Piece] {
         let n = b.count
+        if !mayLink(b) { return [.text(0..<n)] }
         var out: [Piece] = []
         var textStart = 0
         var i = 0
         while i < n {
-            let c = at(i)
+            let c = b[i]
             if c == UInt8(ascii: "<") {
                 var close = i + 1
-                while close < n && at(close) != UInt8(ascii: ">") { close += 1 }
+                while close < n && b[close] != UInt8(ascii: ">") { close += 1 }
                 if close < n {
                     var at_ = false
                     var bad = false
                     for k in (i + 1)..<close {
-                        let x = at(k)
+                        let x = b[k]
                         if x == UInt8(ascii: "@") { at_ = true }
                         if x == UInt8(ascii: " ") || x == UInt8(ascii: "\t") || x == UInt8(ascii: "<") {
                             bad = true
@@ -66,9 +70,9 @@ enum Linkify {
                         }
                     }
                     if at_ && !bad && close - i - 1 <= MessageID.maxLength {
-                        if textStart < i { out.append(.text(sub(textStart, i))) }
-                        let inner = sub(i + 1, close)
-                        out.append(.mid(inner, String(inner)))
+                        if textStart < i { out.append(.text(textStart..<i)) }
+                        out.append(
+                            .mid((i + 1)..<close, String(decoding: UnsafeBufferPointer(rebasing: b[(i + 1)..<close]), as: UTF8.self)))
                         i = close + 1
                         textStart = i
                         continue
@@ -76,9 +80,8 @@ enum Linkify {
                 }
             } else if c == UInt8(ascii: ":") || c == UInt8(ascii: "m") {
                 if let (start, end) = matchURL(b, n, at: i), start >= textStart {
-                    if textStart < start { out.append(.text(sub(textStart, start))) }
-                    let url = sub(start, end)
-                    out.append(.url(url, mid: midInURL(url)))
+                    if textStart < start { out.append(.text(textStart..<start)) }
+                    out.append(.url(start..<end, mid: midInURL(UnsafeBufferPointer(rebasing: b[start..<end]))))
                     i = end
                     textStart = end
                     continue
@@ -86,7 +89,7 @@ enum Linkify {
             }
             i += 1
         }
-        if textStart < n { out.append(.text(sub(textStart, n))) }
+        if textStart < n { out.append(.text(textStart..<n)) }
         return out
     }
 
@@ -95,9 +98,8 @@ enum Linkify {
     @inline(__always) private static func isASCIILetter(_ x: UInt8) -> Bool { (x | 0x20) >= 0x61 && (x | 0x20) <= 0x7A }
 
     /// At a `:` of `scheme://`, or at the `m` of a bare `mid.gmane.org/`: the URL's byte range.
-    private static func matchURL(_ b: some RandomAccessCollection<UInt8>, _ n: Int, at i: Int) -> (Int, Int)? {
-        let base = b.startIndex
-        @inline(__always) func at(_ k: Int) -> UInt8 { b[b.index(base, offsetBy: k)] }
+    private static func matchURL(_ b: UnsafeBufferPointer<UInt8>, _ n: Int, at i: Int) -> (Int, Int)? {
+        @inline(__always) func at(_ k: Int) -> UInt8 { b[k] }
         var start: Int
         let bare = at(i) == UInt8(ascii: "m")
         if bare {
@@ -115,8 +117,12 @@ enum Linkify {
             start = i
             while start > 0 && isASCIILetter(at(start - 1)) { start -= 1 }
             guard start < i else { return nil }
-            let scheme = String(decoding: (start..<i).map { at($0) | 0x20 }, as: UTF8.self)
-            guard schemes.contains(Substring(scheme)) else { return nil }
+            let len = i - start
+            guard
+                schemes.contains(where: { sch in
+                    sch.count == len && (0..<len).allSatisfy { at(start + $0) | 0x20 == sch[$0] }
+                })
+            else { return nil }
         }
         var end = start
         while end < n {
@@ -152,16 +158,42 @@ enum Linkify {
         return (start, end)
     }
 
-    /// The Message-ID a URL names, if it looks like an archive link.
-    static func midInURL(_ url: Substring) -> String? {
-        var rest = url
-        if let r = rest.range(of: "://") { rest = rest[r.upperBound...] }
-        if let q = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) { rest = rest[..<q] }
-        let segs = rest.split(separator: "/", omittingEmptySubsequences: true)
-        guard segs.count >= 2 else { return nil }
-        for seg in segs.dropFirst() {
-            let m = URLs.unescapeMid(seg)
-            if m.contains("@"), m.utf8.count <= MessageID.maxLength { return m }
+    /// The Message-ID a URL names, if it looks like an archive link: the first path segment
+    /// after the host that holds an `@` once unescaped.
+    static func midInURL(_ url: UnsafeBufferPointer<UInt8>) -> String? {
+        var lo = 0
+        var hi = url.count
+        // after `://`
+        var k = 0
+        while k + 2 < hi {
+            if url[k] == UInt8(ascii: ":") && url[k + 1] == UInt8(ascii: "/") && url[k + 2] == UInt8(ascii: "/") {
+                lo = k + 3
+                break
+            }
+            k += 1
+        }
+        // before `?` or `#`
+        for j in lo..<hi where url[j] == UInt8(ascii: "?") || url[j] == UInt8(ascii: "#") {
+            hi = j
+            break
+        }
+        // segments between `/`, empty ones skipped; the first is the host
+        var segments = 0
+        var j = lo
+        while j < hi {
+            while j < hi && url[j] == UInt8(ascii: "/") { j += 1 }
+            guard j < hi else { break }
+            let start = j
+            var at = false
+            while j < hi && url[j] != UInt8(ascii: "/") {
+                if url[j] == UInt8(ascii: "@") || url[j] == UInt8(ascii: "%") { at = true }
+                j += 1
+            }
+            segments += 1
+            if segments >= 2 && at {
+                let m = URLs.unescapeMid(Substring(String(decoding: UnsafeBufferPointer(rebasing: url[start..<j]), as: UTF8.self)))
+                if m.contains("@"), m.utf8.count <= MessageID.maxLength { return m }
+            }
         }
         return nil
     }

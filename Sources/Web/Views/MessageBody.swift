@@ -113,20 +113,27 @@ struct MessageBody {
     }
 
     func line(_ s: Substring, into w: inout HTMLWriter) {
-        guard Linkify.mayLink(s) else { return w.text(s) }
-        for piece in Linkify.pieces(s) {
-            switch piece {
-            case .text(let t): w.text(t)
-            case .url(let u, let mid):
-                if let mid, known.contains(mid) {
-                    w.link(midPrefix + URLs.relativeMid(mid) + "/", u)
-                } else {
-                    w.link(String(u), u, attrs: "rel=\"nofollow\"")
+        Linkify.withBytes(s) { b in
+            guard Linkify.mayLink(b) else { return w.text(utf8: b) }
+            for piece in Linkify.pieces(b) {
+                switch piece {
+                case .text(let r): w.text(utf8: UnsafeBufferPointer(rebasing: b[r]))
+                case .url(let r, let mid):
+                    let u = String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self)
+                    if let mid, known.contains(mid) {
+                        w.link(midPrefix + URLs.relativeMid(mid) + "/", u)
+                    } else {
+                        w.link(u, u, attrs: "rel=\"nofollow\"")
+                    }
+                case .mid(let r, let mid):
+                    w.raw("&lt;")
+                    if known.contains(mid) {
+                        w.link(midPrefix + URLs.relativeMid(mid) + "/", mid)
+                    } else {
+                        w.text(utf8: UnsafeBufferPointer(rebasing: b[r]))
+                    }
+                    w.raw("&gt;")
                 }
-            case .mid(let t, let mid):
-                w.raw("&lt;")
-                if known.contains(mid) { w.link(midPrefix + URLs.relativeMid(mid) + "/", t) } else { w.text(t) }
-                w.raw("&gt;")
             }
         }
     }
