@@ -82,7 +82,7 @@ struct SeriesQuery {
         static let overviewColumns = OverviewRow.columns.split(separator: ",").count
 
         static func fetch(_ db: Database, _ sql: String, _ args: StatementArguments) throws -> [PatchRow] {
-            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: args).map { r in
+            try db.rows(sql, args) { r in
                 let n = PatchRow.overviewColumns
                 return PatchRow(
                     row: OverviewRow(row: r), kind: r[n], version: r[n + 1], counter: r[n + 2], total: r[n + 3], flags: r[n + 4],
@@ -212,62 +212,61 @@ struct SeriesQuery {
         // a cover letter of another version or count that the patches answer
         var adoptedCover: Int64?
         for p in patches where !outline {
-            for r in try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        SELECT b.num, over.tid FROM patchid a JOIN patchid b ON b.pid = a.pid AND b.num != a.num
-                        JOIN patch ON patch.num = b.num AND patch.kind = 1 JOIN over ON over.num = b.num
-                        WHERE a.num = ? LIMIT 20
-                        """), arguments: [p.row.num])
+            for (twin, tid) in try db.rows(
+                """
+                SELECT b.num, over.tid FROM patchid a JOIN patchid b ON b.pid = a.pid AND b.num != a.num
+                JOIN patch ON patch.num = b.num AND patch.kind = 1 JOIN over ON over.num = b.num
+                WHERE a.num = ? LIMIT 20
+                """, [p.row.num], { ($0[0] as Int64, $0[1] as Int64) })
             {
-                let twin: Int64 = r[0]
                 guard !members.contains(twin), twinOf[twin] == nil else { continue }
                 twinOf[twin] = p.row.num
-                tids.insert(r[1])
+                tids.insert(tid)
             }
         }
         for tid in tids {
             // most threads have no trailers at all: then nothing of them is read. A reply that
             // carries a diff of its own (a patch offered in reply, attached or inline) gives the
             // trailers of that patch, not a review of this series: its lines are left out.
-            let trailerRows = try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        SELECT trailer.num, trailer.name, trailer.value FROM trailer JOIN over ON over.num = trailer.num
-                        WHERE over.tid = ? AND NOT EXISTS (SELECT 1 FROM patchid WHERE patchid.num = trailer.num)
-                        ORDER BY trailer.num, trailer.seq
-                        """), arguments: [tid])
+            let trailerRows = try db.rows(
+                """
+                SELECT trailer.num, trailer.name, trailer.value FROM trailer JOIN over ON over.num = trailer.num
+                WHERE over.tid = ? AND NOT EXISTS (SELECT 1 FROM patchid WHERE patchid.num = trailer.num)
+                ORDER BY trailer.num, trailer.seq
+                """, [tid], { (num: $0[0] as Int64, trailer: Trailer(name: $0[1], value: $0[2])) })
             if trailerRows.isEmpty { continue }
-            let thread = try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        SELECT over.num, over.mid, over.refs, over.from_name, over.from_addr, patch.kind, over.subject
-                        FROM over LEFT JOIN patch ON patch.num = over.num WHERE over.tid = ?
-                        """), arguments: [tid])
+            let thread = try db.rows(
+                """
+                SELECT over.num, over.mid, over.refs, over.from_name, over.from_addr, patch.kind, over.subject
+                FROM over LEFT JOIN patch ON patch.num = over.num WHERE over.tid = ?
+                """, [tid]
+            ) {
+                (
+                    num: $0[0] as Int64, mid: $0[1] as String, refs: $0[2] as String, from: Address(name: $0[3], email: $0[4]),
+                    kind: $0[5] as Int?, subject: $0[6] as String
+                )
+            }
             var byMid: [String: Int64] = [:]
             var parent: [Int64: String] = [:]
             var isPatch: Set<Int64> = []
             var from: [Int64: Address] = [:]
             for r in thread {
-                let num: Int64 = r[0]
-                byMid[r[1]] = num
-                let refs: String = r[2]
-                if let last = refs.split(separator: " ").last { parent[num] = String(last) }
-                from[num] = Address(name: r[3], email: r[4])
-                if (r[5] as Int?) != nil { isPatch.insert(num) }
+                byMid[r.mid] = r.num
+                // the last reference, found from the end (the whole list was split on Characters)
+                let refs = r.refs.utf8
+                let start = refs.lastIndex(of: UInt8(ascii: " ")).map { refs.index(after: $0) } ?? refs.startIndex
+                if start != refs.endIndex { parent[r.num] = String(Substring(refs[start...])) }
+                from[r.num] = r.from
+                if r.kind != nil { isPatch.insert(r.num) }
             }
-            let covers = Set(thread.filter { ($0[5] as Int?) == 0 }.map { $0[0] as Int64 })
+            let covers = Set(thread.filter { $0.kind == 0 }.map(\.num))
             for twin in twinOf.keys {
                 if let p = parent[twin].flatMap({ byMid[$0] }), covers.contains(p) { twinCover[twin] = p }
             }
             var given: [Int64: [Trailer]] = [:]
-            for r in trailerRows {
-                let num: Int64 = r[0]
-                let t = Trailer(name: r[1], value: r[2])
-                if t.given(by: from[num]) { given[num, default: []].append(t) }
-            }
-            let midOf = Dictionary(thread.map { (($0[0] as Int64), ($0[1] as String)) }, uniquingKeysWith: { a, _ in a })
-            let subjectOf = Dictionary(thread.map { (($0[0] as Int64), ($0[6] as String)) }, uniquingKeysWith: { a, _ in a })
+            for (num, t) in trailerRows where t.given(by: from[num]) { given[num, default: []].append(t) }
+            let midOf = Dictionary(thread.map { ($0.num, $0.mid) }, uniquingKeysWith: { a, _ in a })
+            let subjectOf = Dictionary(thread.map { ($0.num, $0.subject) }, uniquingKeysWith: { a, _ in a })
             // when the version has no cover letter of its own, the message its first patch in
             // this thread answers is taken for it, as b4 takes it: missing (a cover letter that
             // never arrived), or a cover letter whose subject disagrees with the patches'

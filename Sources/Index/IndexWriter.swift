@@ -6,6 +6,8 @@ import Support
 /// A message ready to be indexed: parsed, hashed, its search text extracted.
 public struct PreparedMessage: Sendable {
     public var message: Message
+    /// `message.references`, read once.
+    public var references: [String]
     public var contentHash: [UInt8]
     public var timestamp: MailDate
     public var datestamp: MailDate
@@ -27,7 +29,8 @@ public struct PreparedMessage: Sendable {
 
     public init(message: Message, fallbackTime: MailDate, origin: String) {
         self.message = message
-        self.contentHash = ContentHash.digest(message)
+        self.references = message.references
+        self.contentHash = ContentHash.digest(message, references: references)
         self.timestamp = message.timestamp(fallback: fallbackTime)
         self.datestamp = message.datestamp(fallback: fallbackTime)
         self.origin = origin
@@ -165,7 +168,7 @@ final class IndexWriter {
         // Smsg::parse_references: refs, plus the other own ids when there are several, less the primary
         var seen: Set<String> = [primary]
         var refs: [String] = []
-        for r in m.references + (ids.count > 1 ? ids : []) where r.utf8.count <= MessageID.maxLength {
+        for r in p.references + (ids.count > 1 ? ids : []) where r.utf8.count <= MessageID.maxLength {
             if seen.insert(r).inserted { refs.append(r) }
         }
         let tid = try assignThread(num: num, ids: ids, refs: refs)

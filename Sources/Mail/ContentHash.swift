@@ -4,15 +4,16 @@ import Support
 /// It covers references, From (or Sender), Subject, Date, To, Cc addresses and every decoded
 /// MIME part, and deliberately not the Message-ID, Received or list-added headers.
 public enum ContentHash {
-    public static func digest(_ m: Message) -> [UInt8] {
+    /// `references`: `m.references` when the caller has read them already.
+    public static func digest(_ m: Message, references: [String]? = nil) -> [UInt8] {
         var h = SHA256()
-        feed(m, into: &h)
+        feed(m, references: references ?? m.references, into: &h)
         return h.finalize()
     }
 
-    static func feed(_ m: Message, into h: inout SHA256) {
+    static func feed(_ m: Message, references: [String], into h: inout SHA256) {
         let own = Set(m.messageIDs)
-        for r in m.references where !own.contains(r) { h.update("ref\u{0}\(r)\u{0}") }
+        for r in references where !own.contains(r) { h.update("ref\u{0}\(r)\u{0}") }
         var fromField = "From"
         var fromValues = m.headers.values("From")
         if fromValues.isEmpty {

@@ -150,7 +150,7 @@ enum MessagePage {
                 w.text(rest)
                 w.raw("\n")
             }
-        } else if let p = m.references.last {
+        } else if let p = m.references.last {  // (read only here, when In-Reply-To is missing)
             w.raw("<b>In-Reply-To:</b> &lt;")
             w.link("../" + URLs.mid(p) + "/", p)
             w.raw("&gt;\n")
