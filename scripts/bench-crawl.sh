@@ -16,7 +16,8 @@
 # Walks: message pages, T/ pages, t/ pages, search result pages (>= 1,000 queries: subject
 # words and phrases, body words and phrases, f: of senders, s: + d: ranges, dfn: of file
 # names), mbox.gz POSTs of subject phrases and s:+d: queries. Prints per walk req/s and p99 of
-# the three servers and the ratios, the RSS of each server after each walk, and the RSS after a
+# the three servers and the ratios, the CPU time each server (with its helper processes) spent
+# per request, the RSS of each server after each walk, and the RSS after a
 # walk of every message page (10,000 distinct pages on the corpus).
 BENCH_NAME=crawl BENCH_PORT_BASE=18200
 . "$(dirname "${BASH_SOURCE[0]}")/lib-bench-serve.sh"
@@ -62,19 +63,23 @@ WALKS=(
 )
 secs=${DURATION%s}
 
-walk() { # PORT LIST METHOD -> "rps p50 p99 non2xx"
-	run_wrk "$1" "" -s "$LUA" -- "$LISTS/$2.txt" "$3" "$THREADS"
+walk() { # PID PORT LIST METHOD -> "rps p50 p99 non2xx requests cpu_ms_per_request"
+	local before r
+	before=$(cpu_ticks "$1")
+	read -r -a r <<<"$(run_wrk "$2" "" -s "$LUA" -- "$LISTS/$3.txt" "$4" "$THREADS")"
+	echo "${r[*]} $(cpu_ms_per "$before" "$(cpu_ticks "$1")" "${r[4]}")"
 }
 
 bench_table_reset
 bench_table_row "walk" "cache off req/s" "p99 ms" "cache on req/s" "p99 ms" "p-i req/s" "p99 ms" "ratio off" "ratio on"
 RSS_ROWS=()
+CPU_ROWS=()
 for entry in "${WALKS[@]}"; do
 	label=${entry%%:*}
 	rest=${entry#*:}
 	list=${rest%%:*}
 	method=${rest#*:}
-	nc=(0 - - 0) td=(0 - - 0) pi=(0 - - 0)
+	nc=(0 - - 0 0 -) td=(0 - - 0 0 -) pi=(0 - - 0 0 -)
 	if [[ ${ONLY:-} != pi ]]; then
 		bench_log "walk $label: tidings, cache off"
 		perf_pid=
@@ -82,7 +87,7 @@ for entry in "${WALKS[@]}"; do
 			perf record -g -o "$WORK/logs/perf-$list.data" -p "$TD_NC_PID" -- sleep "$secs" >"$WORK/logs/perf-$list.log" 2>&1 &
 			perf_pid=$!
 		fi
-		read -r -a nc <<<"$(walk "$TD_NC_PORT" "$list" "$method")"
+		read -r -a nc <<<"$(walk "$TD_NC_PID" "$TD_NC_PORT" "$list" "$method")"
 		if [[ -n $perf_pid ]]; then
 			wait "$perf_pid" || true
 			perf report -i "$WORK/logs/perf-$list.data" --no-children --percent-limit 0.7 --stdio \
@@ -90,16 +95,17 @@ for entry in "${WALKS[@]}"; do
 			bench_log "profile: $WORK/logs/perf-$list.txt"
 		fi
 		bench_log "walk $label: tidings, cache on"
-		read -r -a td <<<"$(walk "$TD_PORT" "$list" "$method")"
+		read -r -a td <<<"$(walk "$TD_PID" "$TD_PORT" "$list" "$method")"
 	fi
 	if [[ ${ONLY:-} != tidings ]]; then
 		bench_log "walk $label: public-inbox-httpd"
-		read -r -a pi <<<"$(walk "$PI_PORT" "$list" "$method")"
+		read -r -a pi <<<"$(walk "$PI_PID" "$PI_PORT" "$list" "$method")"
 	fi
 	bench_table_row "$label" "${nc[0]}" "${nc[2]}" "${td[0]}" "${td[2]}" "${pi[0]}" "${pi[2]}" \
 		"$(bench_div "${nc[0]}" "${pi[0]}" '%.1fx')" "$(bench_div "${td[0]}" "${pi[0]}" '%.1fx')"
 	bench_log "$label: cache off ${nc[0]}/s p99 ${nc[2]} ms, cache on ${td[0]}/s p99 ${td[2]} ms, public-inbox ${pi[0]}/s p99 ${pi[2]} ms"
 	RSS_ROWS+=("$label"$'\t'"$(rss_mb "$TD_NC_PID")"$'\t'"$(rss_mb "$TD_PID")"$'\t'"$(rss_mb "$PI_PID")")
+	CPU_ROWS+=("$label"$'\t'"${nc[5]}"$'\t'"${td[5]}"$'\t'"${pi[5]}"$'\t'"$(bench_div "${pi[5]}" "${nc[5]}" '%.1fx')")
 done
 
 # memory after a walk of every message page (the corpus: 10,000): both Tidings servers, for
@@ -126,10 +132,19 @@ bench_table_print
 own_mb() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null; }
 echo
 echo "memory walk ($MEM_DURATION per server):$MEM_NOTE"
+file_mb() { awk '/^RssFile:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null; }
 for pair in "cache off:$TD_NC_PID" "cache on:$TD_PID"; do
 	p=${pair#*:}
-	echo "tidings ${pair%%:*}: the server process $(own_mb "$p") MB, its git cat-file helpers $(awk -v a="$(rss_mb "$p")" -v b="$(own_mb "$p")" 'BEGIN { printf "%.1f", a - b }') MB ($(pgrep -c -P "$p" || echo 0) processes)"
+	echo "tidings ${pair%%:*}: the server process $(own_mb "$p") MB ($(file_mb "$p") MB of it mapped files), its git cat-file helpers $(awk -v a="$(rss_mb "$p")" -v b="$(own_mb "$p")" 'BEGIN { printf "%.1f", a - b }') MB ($(pgrep -c -P "$p" || echo 0) processes)"
 done
+bench_table_reset
+bench_table_row "server CPU ms per request (process tree)" "tidings cache off" "tidings cache on" "public-inbox-httpd" "p-i / tidings off"
+for r in "${CPU_ROWS[@]}"; do
+	IFS=$'\t' read -r -a c <<<"$r"
+	bench_table_row "${c[@]}"
+done
+bench_table_print
+echo
 bench_table_reset
 bench_table_row "RSS MB after" "tidings cache off" "tidings cache on" "public-inbox-httpd"
 for r in "${RSS_ROWS[@]}"; do

@@ -16,8 +16,9 @@
 #   bench_div A B [FMT]               A/B formatted (default %.2f), "n/a" if B is 0/empty
 #   bench_table_reset / bench_table_row COL... / bench_table_print
 #                                     aligned plain-text table (first row = header)
-#   run_wrk PORT PATH [WRK ARGS...]   wrk -t$THREADS -c$CONNS -d$DURATION: "rps p50ms p99ms non2xx"
+#   run_wrk PORT PATH [WRK ARGS...]   wrk -t$THREADS -c$CONNS -d$DURATION: "rps p50ms p99ms non2xx requests"
 #   rss_mb PID                        RSS of PID and its descendants (MiB)
+#   cpu_ticks PID                     user+system CPU of PID and its descendants (clock ticks)
 #
 # Notes on /usr/bin/time figures: user+sys include every child process that was
 # waited for (shard workers, git cat-file, fast-import ...). Peak RSS (%M) is
@@ -159,14 +160,36 @@ to_ms() { awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if
 run_wrk() {
 	local port=$1 path=$2
 	shift 2
-	local out rps p50 p99 non2xx
+	local out rps p50 p99 non2xx n
 	out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "http://127.0.0.1:$port/$path" "$@" 2>&1)
 	rps=$(awk '/^Requests\/sec:/ { printf "%.1f", $2 }' <<<"$out")
 	p50=$(awk '$1 == "50%" { print $2 }' <<<"$out" | to_ms)
 	p99=$(awk '$1 == "99%" { print $2 }' <<<"$out" | to_ms)
 	non2xx=$(awk '/Non-2xx/ { print $NF }' <<<"$out")
+	n=$(awk '/requests in/ { print $1 }' <<<"$out")
 	[[ -z $non2xx ]] || bench_log "WARNING: $non2xx non-2xx answers from :$port/$path"
-	echo "${rps:-0} ${p50:-?} ${p99:-?} ${non2xx:-0}"
+	echo "${rps:-0} ${p50:-?} ${p99:-?} ${non2xx:-0} ${n:-0}"
+}
+
+# cpu_ticks PID -> user + system CPU time of PID and all its live descendants, and of the
+# children they have reaped, in clock ticks (getconf CLK_TCK per second)
+cpu_ticks() {
+	local pids=("$1") i=0 t=0 p v
+	while [[ $i -lt ${#pids[@]} ]]; do
+		for p in $(pgrep -P "${pids[$i]}" 2>/dev/null); do pids+=("$p"); done
+		i=$((i + 1))
+	done
+	for p in "${pids[@]}"; do
+		# fields after the ")" of the command name: utime stime cutime cstime are 12-15
+		v=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 + $14 + $15 }')
+		t=$((t + ${v:-0}))
+	done
+	echo "$t"
+}
+
+# cpu_ms_per TICKS_BEFORE TICKS_AFTER REQUESTS -> CPU milliseconds per request
+cpu_ms_per() {
+	awk -v a="$1" -v b="$2" -v n="$3" -v hz="$(getconf CLK_TCK)" 'BEGIN { if (n > 0) printf "%.2f", (b - a) * 1000 / hz / n; else print "-" }'
 }
 
 # rss_mb PID -> resident memory of PID and all its descendants, in MB (MiB, as ps and top count)
