@@ -20,8 +20,18 @@ public struct OverviewRow: Sendable, Equatable, FetchableRecord {
     public var subject: String
     public var fromName: String
     public var fromAddr: String
-    /// Ids it refers to, root first.
-    public var refs: [String]
+    /// Ids it refers to, root first, as stored (separated by spaces).
+    public var refsText: String
+    /// Ids it refers to, root first (split when asked: a list of 200 search hits needs none).
+    public var refs: [String] {
+        refsText.isEmpty ? [] : refsText.utf8.split(separator: UInt8(ascii: " ")).map { String(Substring($0)) }
+    }
+    /// The last id it refers to (its parent, when it has one), found from the end.
+    public var lastRef: String? {
+        let u = refsText.utf8
+        let start = u.lastIndex(of: UInt8(ascii: " ")).map { u.index(after: $0) } ?? u.startIndex
+        return start == u.endIndex ? nil : String(Substring(u[start...]))
+    }
     public var blob: String
     public var epoch: Int
     public var bytes: Int
@@ -40,8 +50,7 @@ public struct OverviewRow: Sendable, Equatable, FetchableRecord {
         subject = row[7]
         fromName = row[8]
         fromAddr = row[9]
-        let r: String = row[10]
-        refs = r.isEmpty ? [] : r.utf8.split(separator: UInt8(ascii: " ")).map { String(Substring($0)) }
+        refsText = row[10]
         blob = row[11]
         epoch = row[12]
         bytes = row[13]

@@ -91,13 +91,16 @@ public enum MessageID {
     /// A Message-ID as it appears in a URL (public-inbox's mid_escape).
     public static func urlEscape(_ id: String) -> String {
         let hex = hexDigits
+        let safe = urlSafe
         var out = [UInt8]()
         out.reserveCapacity(id.utf8.count + 8)
         for b in id.utf8 {
-            if urlSafe[Int(b)] {
+            if safe[Int(b)] {
                 out.append(b)
             } else {
-                out += [UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 15)]]
+                out.append(UInt8(ascii: "%"))
+                out.append(hex[Int(b >> 4)])
+                out.append(hex[Int(b & 15)])
             }
         }
         return String(decoding: out, as: UTF8.self)

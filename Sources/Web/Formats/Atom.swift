@@ -67,7 +67,7 @@ enum Atom {
             w.raw("<updated>" + MailDate(seconds: d.row.ts).iso8601 + "</updated><link href=\"")
             w.attr(href)
             w.raw("\"/><id>" + URLs.uuid(d.mid) + "</id>")
-            if let parent = d.row.refs.last {
+            if let parent = d.row.lastRef {
                 w.raw("<thr:in-reply-to ref=\"" + URLs.uuid(parent) + "\" href=\"")
                 w.attr(base + URLs.mid(parent) + "/")
                 w.raw("\"/>")

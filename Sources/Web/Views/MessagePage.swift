@@ -48,7 +48,7 @@ enum MessagePage {
         } else {
             w.raw("     ")
         }
-        let parent = first.row.refs.last
+        let parent = first.row.lastRef
         if let p = pos, p > 0 {
             let prevDoc = model.entries[order[p - 1]].doc!
             w.raw("<a href=\"")

@@ -187,6 +187,7 @@ enum SearchPage {
     /// One entry per hit: subject, author, date, and for the first hits a snippet.
     static func summary(scope: Scope, hits: [Doc], params p: SearchParams, terms: [String], upfx: String, into w: inout HTMLWriter) {
         let texts = snippetTexts(scope: scope, hits: hits.prefix(snippetHits))
+        let needles = Self.needles(terms)
         w.raw("<pre class=results>")
         for (i, d) in hits.enumerated() {
             w.raw("\(p.offset + i + 1). <b><a href=\"")
@@ -203,9 +204,9 @@ enum SearchPage {
             }
             w.raw("\n")
             if i < texts.count, let text = texts[i] {
-                for line in snippet(text, terms: terms) {
+                for line in snippet(text, needles: needles) {
                     w.raw("      ")
-                    highlight(line, terms: terms, into: &w)
+                    highlight(line, needles: needles, into: &w)
                     w.raw("\n")
                 }
             }

@@ -46,17 +46,22 @@ struct SearchParams: Sendable {
     }
 
     static func escape(_ s: String) -> String {
-        var out = ""
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count + 8)
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"), UInt8(ascii: ":"):
-                out.append(Character(UnicodeScalar(b)))
-            case UInt8(ascii: " "): out.append("+")
-            default: out += String(format: "%%%02X", b)
+                out.append(b)
+            case UInt8(ascii: " "): out.append(UInt8(ascii: "+"))
+            default:
+                out.append(UInt8(ascii: "%"))
+                out.append(hex[Int(b >> 4)])
+                out.append(hex[Int(b & 15)])
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Decodes `application/x-www-form-urlencoded` pairs (`+` is a space; a `%` not followed

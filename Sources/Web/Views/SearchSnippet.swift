@@ -24,8 +24,10 @@ extension SearchPage {
 
     /// Up to three lines of `text` with hits (or its first two unquoted lines when only headers
     /// hit), trimmed. Works on the UTF-8 bytes: one pass, stopping at the third hit.
-    static func snippet(_ text: String, terms: [String]) -> [String] {
-        let needles = SearchPage.needles(terms)
+    static func snippet(_ text: String, terms: [String]) -> [String] { snippet(text, needles: needles(terms)) }
+
+    /// `snippet(_:terms:)` with the terms' `needles` made once for a page.
+    static func snippet(_ text: String, needles: [[UInt8]]) -> [String] {
         var hits: [String] = []
         var plain: [String] = []
         var text = text
@@ -146,8 +148,11 @@ extension SearchPage {
 
     /// `line`, escaped, with the words that match `terms` in `<mark>`.
     static func highlight(_ line: String, terms: [String], into w: inout HTMLWriter) {
+        highlight(line, needles: needles(terms), into: &w)
+    }
+
+    static func highlight(_ line: String, needles: [[UInt8]], into w: inout HTMLWriter) {
         let bytes = Array(line.utf8)
-        let needles = SearchPage.needles(terms)
         var pos = 0
         for (a, b) in matches(bytes, needles) {
             w.text(String(decoding: bytes[pos..<a], as: UTF8.self))
