@@ -87,10 +87,12 @@ enum MessagePage {
             w.text(HeaderText.decode(v))
             w.raw("\n")
         }
-        for h in ["To", "Cc"] {
-            for v in m.headers.values(h) {
+        for (h, parsed) in [("To", m.to), ("Cc", m.cc)] {
+            let values = m.headers.values(h)
+            for v in values {
                 w.raw("<b>\(h):</b> ")
-                w.text(foldAddresses(v))
+                // one header: its addresses as the message parsed them
+                w.text(values.count == 1 && !parsed.isEmpty ? foldAddresses(parsed) : foldAddresses(v))
                 w.raw("\n")
             }
         }
@@ -167,6 +169,10 @@ enum MessagePage {
     static func foldAddresses(_ raw: String) -> String {
         let addrs = Address.parseList(raw)
         if addrs.isEmpty { return HeaderText.decode(raw) }
+        return foldAddresses(addrs)
+    }
+
+    static func foldAddresses(_ addrs: [Address]) -> String {
         var out = ""
         var col = 4
         for (i, a) in addrs.enumerated() {

@@ -15,16 +15,15 @@ struct ReplyInstructions {
         var ccMap: [String: String] = [:]
         var order: [String] = []
         var to: String?
-        for h in ["From", "To", "Cc", "Reply-To"] {
-            for v in m.headers.values(h) {
-                for a in Address.parseList(v) where !a.email.isEmpty {
-                    let key = a.email.lowercased()
-                    if ccMap[key] == nil {
-                        ccMap[key] = a.email
-                        order.append(key)
-                    }
-                    if to == nil { to = key }
+        // From, To and Cc as the message parsed them; Reply-To read here
+        for list in [m.from, m.to, m.cc, m.headers.values("Reply-To").flatMap(Address.parseList)] {
+            for a in list where !a.email.isEmpty {
+                let key = a.email.lowercased()
+                if ccMap[key] == nil {
+                    ccMap[key] = a.email
+                    order.append(key)
                 }
+                if to == nil { to = key }
             }
         }
         let t = to ?? listAddress
