@@ -8,8 +8,14 @@ public struct HeaderField: Sendable, Equatable {
 
     public init(name: String, rawValue: [UInt8]) {
         self.name = name
-        self.lowercasedName = name.lowercased()
+        self.lowercasedName = HeaderField.asciiLowercased(name)
         self.rawValue = rawValue
+    }
+
+    /// `s` with ASCII capitals lowered (field names are ASCII; `lowercased()` is Unicode's, slower).
+    static func asciiLowercased(_ s: String) -> String {
+        guard s.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return s }
+        return String(decoding: s.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }, as: UTF8.self)
     }
 
     /// The value with folding removed (CR/LF before whitespace dropped), leading/trailing
@@ -38,7 +44,7 @@ public struct Headers: Sendable, Equatable {
 
     /// All raw fields named `name` (case-insensitive), in order.
     public func all(_ name: String) -> [HeaderField] {
-        let lower = name.lowercased()
+        let lower = HeaderField.asciiLowercased(name)
         return fields.filter { $0.lowercasedName == lower }
     }
 
@@ -65,7 +71,11 @@ public struct Headers: Sendable, Equatable {
         var name: String?
         var value: [UInt8] = []
         func flush() {
-            if let n = name { fields.append(HeaderField(name: n, rawValue: value)) }
+            if let n = name {
+                // without its final line ending
+                while let l = value.last, l == 0x0A || l == 0x0D { value.removeLast() }
+                fields.append(HeaderField(name: n, rawValue: value))
+            }
             name = nil
             value = []
         }
@@ -98,13 +108,7 @@ public struct Headers: Sendable, Equatable {
             i = lineEnd
         }
         flush()
-        // drop the final line ending of each value
-        return Headers(
-            fields: fields.map { f in
-                var v = f.rawValue
-                while let l = v.last, l == 0x0A || l == 0x0D { v.removeLast() }
-                return HeaderField(name: f.name, rawValue: v)
-            })
+        return Headers(fields: fields)
     }
 }
 

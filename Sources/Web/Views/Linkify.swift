@@ -26,14 +26,17 @@ enum Linkify {
 
     /// Message-IDs a line may link to (to ask the index about them in one go).
     static func candidates(_ line: Substring, into out: inout [String]) {
-        withBytes(line) { b in
-            guard mayLink(b) else { return }
-            for p in pieces(b) {
-                switch p {
-                case .url(_, let mid?): out.append(mid)
-                case .mid(_, let m): out.append(m)
-                default: break
-                }
+        withBytes(line) { candidates($0, into: &out) }
+    }
+
+    static func candidates(_ b: UnsafeBufferPointer<UInt8>, into out: inout [String]) {
+        // a Message-ID has an `@` (in a URL maybe as `%40`): a line without either names none
+        guard mayLink(b), b.contains(where: { $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "%") }) else { return }
+        for p in pieces(b) {
+            switch p {
+            case .url(_, let mid?): out.append(mid)
+            case .mid(_, let m): out.append(m)
+            default: break
             }
         }
     }

@@ -15,11 +15,15 @@ struct MessageBody {
         var out: [String] = []
         for p in m.parts where isText(p) {
             guard let t = p.text else { continue }
-            var rest = Substring(t)
-            while !rest.isEmpty {
-                let nl = rest.utf8.firstIndex(of: UInt8(ascii: "\n")) ?? rest.endIndex
-                Linkify.candidates(rest[..<nl], into: &out)
-                rest = nl == rest.endIndex ? "" : rest[rest.utf8.index(after: nl)...]
+            // line by line over the text's bytes
+            Linkify.withBytes(Substring(t)) { b in
+                var start = 0
+                while start < b.count {
+                    var end = start
+                    while end < b.count && b[end] != UInt8(ascii: "\n") { end += 1 }
+                    Linkify.candidates(UnsafeBufferPointer(rebasing: b[start..<end]), into: &out)
+                    start = end + 1
+                }
             }
         }
         return out
