@@ -4,7 +4,7 @@ import NIOCore
 /// A gzip stream (one deflate stream over many chunks), for `Accept-Encoding: gzip` responses
 /// and for `*.mbox.gz`, compressed by Intel ISA-L's igzip rather than zlib.
 ///
-/// Level 2 by measure (2026-11-29, 2 cores): a 3.57 MB mbox of 300 corpus messages in 32 KiB
+/// Level 2 by measure (2026-11-29, 2 cores; scripts/bench-gzip.sh): a 3.57 MB mbox of 300 corpus messages in 32 KiB
 /// pieces takes zlib level 6 55.6 ms to 974,676 bytes (27.3%) and zlib level 1 28.9 ms to 32.0%;
 /// igzip levels 1/2/3 take 5.9/6.1/11.8 ms to 31.9/31.1/29.9%. Over the crawl benchmark's 300
 /// search mbox POSTs (119 MB of mbox) server CPU falls from 9.5-10.6 ms a request (zlib 6) to
