@@ -10,6 +10,8 @@
 #   DURATION=10s THREADS=2 CONNS=8   wrk per walk and server
 #   MSGS=3000 THREAD_PAGES=1000      distinct message pages, distinct threads (T/ and t/ each)
 #   ONLY=tidings|pi                  load only one side
+#   ONLY_WALKS="msgs T t q mbox"     which walks (default all; the memory walk runs with msgs)
+#   SERVE_ARGS="--search-threads 2"  more options for both Tidings servers
 #   PROFILE=msgs|T|t|q|mbox          perf record -g the cache-off Tidings during that walk
 #                                    (report in WORK/logs/perf-NAME.txt; use KEEP=1)
 #
@@ -79,6 +81,7 @@ for entry in "${WALKS[@]}"; do
 	rest=${entry#*:}
 	list=${rest%%:*}
 	method=${rest#*:}
+	[[ " ${ONLY_WALKS:-msgs T t q mbox} " == *" $list "* ]] || continue
 	nc=(0 - - 0 0 -) td=(0 - - 0 0 -) pi=(0 - - 0 0 -)
 	if [[ ${ONLY:-} != pi ]]; then
 		bench_log "walk $label: tidings, cache off"
@@ -113,7 +116,7 @@ done
 ALL=$(count all.txt)
 MEM_DURATION=${MEM_DURATION:-30s}
 MEM_NOTE=
-if [[ ${ONLY:-} != pi ]]; then
+if [[ ${ONLY:-} != pi && " ${ONLY_WALKS:-msgs} " == *" msgs "* ]]; then
 	for port in "$TD_NC_PORT" "$TD_PORT"; do
 		bench_log "memory walk: $ALL distinct message pages on :$port for $MEM_DURATION"
 		n=$(wrk -t"$THREADS" -c"$CONNS" -d"$MEM_DURATION" -s "$LUA" "http://127.0.0.1:$port" -- "$LISTS/all.txt" GET "$THREADS" |
@@ -121,11 +124,11 @@ if [[ ${ONLY:-} != pi ]]; then
 		MEM_NOTE+=" :$port ${n:-?} requests;"
 	done
 fi
-RSS_ROWS+=("after the walks and a walk of all $ALL message pages"$'\t'"$(rss_mb "$TD_NC_PID")"$'\t'"$(rss_mb "$TD_PID")"$'\t'"$(rss_mb "$PI_PID")")
+[[ -z $MEM_NOTE ]] || RSS_ROWS+=("after the walks and a walk of all $ALL message pages"$'\t'"$(rss_mb "$TD_NC_PID")"$'\t'"$(rss_mb "$TD_PID")"$'\t'"$(rss_mb "$PI_PID")")
 
 echo
 echo "wrk -t$THREADS -c$CONNS -d$DURATION per walk and server on 127.0.0.1, $(nproc) cores; corpus $(basename "$CORPUS")"
-echo "Tidings cache off: serve --cache-mb 0; cache on: serve (default --cache-mb); public-inbox-httpd -W $PI_WORKERS"
+echo "Tidings cache off: serve --cache-mb 0${SERVE_ARGS:+ $SERVE_ARGS}; cache on: serve${SERVE_ARGS:+ $SERVE_ARGS} (default --cache-mb); public-inbox-httpd -W $PI_WORKERS"
 echo "$HITS"
 echo
 bench_table_print
@@ -135,7 +138,7 @@ echo "memory walk ($MEM_DURATION per server):$MEM_NOTE"
 file_mb() { awk '/^RssFile:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null; }
 for pair in "cache off:$TD_NC_PID" "cache on:$TD_PID"; do
 	p=${pair#*:}
-	echo "tidings ${pair%%:*}: the server process $(own_mb "$p") MB ($(file_mb "$p") MB of it mapped files), its git cat-file helpers $(awk -v a="$(rss_mb "$p")" -v b="$(own_mb "$p")" 'BEGIN { printf "%.1f", a - b }') MB ($(pgrep -c -P "$p" || echo 0) processes)"
+	echo "tidings ${pair%%:*}: the server process $(own_mb "$p") MB ($(file_mb "$p") MB of it mapped files), its git cat-file helpers $(awk -v a="$(rss_mb "$p")" -v b="$(own_mb "$p")" 'BEGIN { printf "%.1f", a - b }') MB ($(pgrep -c -P "$p" || true) processes)"
 done
 bench_table_reset
 bench_table_row "server CPU ms per request (process tree)" "tidings cache off" "tidings cache on" "public-inbox-httpd" "p-i / tidings off"

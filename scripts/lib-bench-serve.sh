@@ -2,7 +2,8 @@
 # Tidings and a public-inbox archive of the same corpus and starts both servers on loopback.
 # The caller sets BENCH_NAME (temp dir name) and BENCH_PORT_BASE (ports +1 Tidings, +2 public-inbox).
 # Provides serve_nocache (a second Tidings with its page cache off on port +3); run_wrk and rss_mb
-# come from lib-bench.sh.
+# come from lib-bench.sh. SERVE_ARGS: more `tidings serve` options for both Tidings servers
+# (e.g. "--search-threads 2").
 set -euo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib-bench.sh"
@@ -83,7 +84,7 @@ PI_WORKERS=${PI_WORKERS:-$(nproc)}
 PI_CONFIG=$PI_CONFIG public-inbox-httpd -W "$PI_WORKERS" -l "http://127.0.0.1:$PI_PORT" >"$WORK/logs/pi-httpd.log" 2>&1 &
 PI_PID=$!
 PIDS+=("$PI_PID")
-PI_CONFIG=$TD_CONFIG "$TIDINGS" serve --listen "127.0.0.1:$TD_PORT" >"$WORK/logs/td-serve.log" 2>&1 &
+PI_CONFIG=$TD_CONFIG "$TIDINGS" serve --listen "127.0.0.1:$TD_PORT" ${SERVE_ARGS:-} >"$WORK/logs/td-serve.log" 2>&1 &
 TD_PID=$!
 PIDS+=("$TD_PID")
 wait_up() { # PORT
@@ -101,7 +102,7 @@ wait_up "$TD_PORT"
 # rendered from scratch); sets TD_NC_PORT and TD_NC_PID
 serve_nocache() {
 	TD_NC_PORT=$((BENCH_PORT_BASE + 3))
-	PI_CONFIG=$TD_CONFIG "$TIDINGS" serve --listen "127.0.0.1:$TD_NC_PORT" --cache-mb 0 >"$WORK/logs/td-serve-nocache.log" 2>&1 &
+	PI_CONFIG=$TD_CONFIG "$TIDINGS" serve --listen "127.0.0.1:$TD_NC_PORT" --cache-mb 0 ${SERVE_ARGS:-} >"$WORK/logs/td-serve-nocache.log" 2>&1 &
 	TD_NC_PID=$!
 	PIDS+=("$TD_NC_PID")
 	wait_up "$TD_NC_PORT"
