@@ -37,6 +37,9 @@ public final class Inbox: Sendable {
     /// The raw bytes of the stored message with this blob id.
     public func raw(blob: String) throws -> [UInt8] { try blobs.read(blob) }
 
+    /// The raw bytes of several stored messages, read from git in one round trip, in order.
+    public func raws(_ rows: [OverviewRow]) -> [Result<[UInt8], Error>] { blobs.read(rows.map(\.blob)) }
+
     /// Takes the inbox's write lock (`inbox.lock`, shared with public-inbox) for `body`.
     public func withWriteLock<T>(_ body: () throws -> T) throws -> T { try Inbox.withWriteLock(dir: config.dir, body) }
 

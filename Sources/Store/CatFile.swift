@@ -55,6 +55,46 @@ public final class CatFile: @unchecked Sendable {
     /// The object's type and bytes.
     public func object(_ oid: String) throws -> (type: String, bytes: [UInt8]) {
         try process.write(oid + "\n")
+        return try answer(oid)
+    }
+
+    /// How many objects one `objects(_:)` asks for at once: their names (41 bytes each) must fit
+    /// the pipe to git (64 KiB) while git's answers wait unread.
+    public static let batchLimit = 1024
+
+    /// The bytes of several objects, asked for in one write and read back in order: one round
+    /// trip to git instead of one per object (a thread page of 30 messages waited for git 30
+    /// times). Each is its bytes or why not (`Missing`); once git itself fails, so do the rest.
+    public func objects(_ oids: [String]) -> [Result<[UInt8], Error>] {
+        var out: [Result<[UInt8], Error>] = []
+        out.reserveCapacity(oids.count)
+        var start = 0
+        while start < oids.count {
+            let batch = oids[start..<min(oids.count, start + Self.batchLimit)]
+            start += batch.count
+            do {
+                try process.write(batch.joined(separator: "\n") + "\n")
+            } catch {
+                out += batch.map { _ in .failure(error) }
+                continue
+            }
+            for (k, oid) in batch.enumerated() {
+                do {
+                    out.append(.success(try answer(oid).bytes))
+                } catch let e as Missing {
+                    out.append(.failure(e))
+                } catch {
+                    // git ended: what is left of the batch has no answer
+                    out += batch.dropFirst(k).map { _ in .failure(error) }
+                    break
+                }
+            }
+        }
+        return out
+    }
+
+    /// Reads git's answer for `oid` (asked for already).
+    private func answer(_ oid: String) throws -> (type: String, bytes: [UInt8]) {
         guard let header = reader.nextLine() else { throw Subprocess.Failure(description: "git cat-file in \(gitDir) ended") }
         let words = String(decoding: header, as: UTF8.self).split(separator: " ")
         guard words.count == 3, let size = Int(String(words[2]).trimmingASCIIWhitespace()) else { throw Missing(oid: oid) }
@@ -90,7 +130,26 @@ public final class BlobReaderPool: @unchecked Sendable {
         pthread_mutex_destroy(&m)
     }
 
-    public func read(_ oid: String) throws -> [UInt8] {
+    public func read(_ oid: String) throws -> [UInt8] { try withReader { try $0.read(oid) } }
+
+    /// Several objects through one reader, in one round trip (`CatFile.objects`).
+    public func read(_ oids: [String]) -> [Result<[UInt8], Error>] {
+        guard !oids.isEmpty else { return [] }
+        do {
+            return try withReader { reader in
+                let out = reader.objects(oids)
+                // git failed under the reader: it is dropped (`withReader` keeps readers that did not throw)
+                if case .failure(let e) = out.last, !(e is CatFile.Missing) { throw e }
+                return out
+            }
+        } catch {
+            return oids.map { _ in .failure(error) }
+        }
+    }
+
+    /// Runs `body` with an idle reader (or a new one), which goes back to the pool unless `body`
+    /// threw.
+    private func withReader<T>(_ body: (CatFile) throws -> T) throws -> T {
         pthread_mutex_lock(&m)
         if idle.isEmpty && live >= maxProcesses {
             var until = timespec()
@@ -107,7 +166,7 @@ public final class BlobReaderPool: @unchecked Sendable {
         pthread_mutex_unlock(&m)
         do {
             if reader == nil { reader = try CatFile(gitDir: gitDir, options: CatFile.boundedMemory) }
-            let bytes = try reader!.read(oid)
+            let result = try body(reader!)
             pthread_mutex_lock(&m)
             if idle.count < maxProcesses {
                 idle.append(reader!)
@@ -116,7 +175,7 @@ public final class BlobReaderPool: @unchecked Sendable {
             }
             pthread_cond_signal(&freed)
             pthread_mutex_unlock(&m)
-            return bytes
+            return result
         } catch {
             // a reader that failed is dropped
             pthread_mutex_lock(&m)

@@ -65,6 +65,21 @@ import Testing
         try writer.finish()
         let reader = try CatFile(gitDir: repo.allGit)
         for (blob, raw) in blobs { #expect(try reader.read(blob) == raw) }
+        // in one round trip, a missing object in the middle answered as missing, the reader
+        // usable after; and through a pool
+        let missing = String(repeating: "0", count: 39) + "1"
+        let asked = blobs.prefix(5).map(\.0) + [missing] + blobs.dropFirst(5).map(\.0)
+        for answers in [reader.objects(asked), BlobReaderPool(gitDir: repo.allGit).read(asked)] {
+            #expect(answers.count == asked.count)
+            for (oid, answer) in zip(asked, answers) {
+                if oid == missing {
+                    #expect(throws: CatFile.Missing.self) { try answer.get() }
+                } else {
+                    #expect(try answer.get() == blobs.first { $0.0 == oid }!.1)
+                }
+            }
+        }
+        #expect(try reader.read(blobs[3].0) == blobs[3].1)
         let log = try EpochLog.commits(gitDir: repo.epochPath(0))
         #expect(log.count == 13)
         #expect(log.prefix(12).map(\.change) == blobs.map { .add(blob: $0.0) })

@@ -27,7 +27,10 @@ public final class Scope: Sendable {
     }
 
     /// A cached value (see `cached`), if present.
-    func cachedValue(_ key: String) -> [UInt8]? { cache.get(name + "|" + generations.tag(for: self) + "|" + key) }
+    func cachedValue(_ key: String) -> [UInt8]? {
+        if cache.isOff { return nil }
+        return cache.get(name + "|" + generations.tag(for: self) + "|" + key)
+    }
 
     /// Stores a value for `cachedValue`.
     func store(_ key: String, _ value: [UInt8]) { cache.put(name + "|" + generations.tag(for: self) + "|" + key, value) }

@@ -53,6 +53,10 @@ enum ThreadPage {
         var ids: [String] = []
         let nr: Int
         let lock = Lock()
+        /// Messages read ahead of their entries, by doc key: one round trip to git for the next
+        /// several (waiting on git once per message was an eighth of a thread page).
+        var readAhead: [Int64: Result<[UInt8], Error>] = [:]
+        static let readAheadCount = 32
 
         init(scope: Scope, model: ThreadModel, mid: String, nested: Bool) {
             self.scope = scope
@@ -113,6 +117,28 @@ enum ThreadPage {
             return nil
         }
 
+        /// The cache key of an entry's rendering.
+        func entryKey(_ d: Doc) -> String { "e|\(nested)|\(d.inboxIndex)|\(d.row.blob)|\(nr)|" + d.mid }
+
+        /// The message of entry `order[step]`'s doc `d`: read ahead, or read now with the messages
+        /// of the next entries (of the same inbox, not rendered in the cache already).
+        func raw(_ d: Doc) throws -> [UInt8] {
+            if let r = readAhead.removeValue(forKey: d.key) { return try r.get() }
+            var docs = [d]
+            var s = step + 1
+            while s < order.count && docs.count < Self.readAheadCount {
+                if let e = model.entries[order[s]].doc, e.inboxIndex == d.inboxIndex, readAhead[e.key] == nil,
+                    !docs.contains(where: { $0.key == e.key }), scope.cachedValue(entryKey(e)) == nil
+                {
+                    docs.append(e)
+                }
+                s += 1
+            }
+            let read = d.inbox.raws(docs.map(\.row))
+            for (e, r) in zip(docs.dropFirst(), read.dropFirst()) { readAhead[e.key] = r }
+            return try read[0].get()
+        }
+
         func entry(_ i: Int, into w: inout HTMLWriter) throws {
             let e = model.entries[i]
             let id = ids[i]
@@ -137,10 +163,9 @@ enum ThreadPage {
                 w.raw("</b>\n")
             }
             indexLite(i, into: &w)
-            let key = "e|\(nested)|\(d.inboxIndex)|\(d.row.blob)|\(nr)|" + d.mid
             w.append(
-                bytes: try scope.cached(key) {
-                    let m = try PageBounds.message(d)
+                bytes: try scope.cached(entryKey(d)) {
+                    let m = PageBounds.message(try raw(d))
                     let known = try scope.known(MessageBody.candidates(m))
                     var w = HTMLWriter(capacity: 8192)
                     ThreadPage.byline(m, d, mhref: mhref, into: &w)
