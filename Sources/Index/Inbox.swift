@@ -40,6 +40,9 @@ public final class Inbox: Sendable {
     /// The raw bytes of several stored messages, read from git in one round trip, in order.
     public func raws(_ rows: [OverviewRow]) -> [Result<[UInt8], Error>] { blobs.read(rows.map(\.blob)) }
 
+    /// The same by blob ids.
+    public func raws(blobs ids: [String]) -> [Result<[UInt8], Error>] { blobs.read(ids) }
+
     /// Takes the inbox's write lock (`inbox.lock`, shared with public-inbox) for `body`.
     public func withWriteLock<T>(_ body: () throws -> T) throws -> T { try Inbox.withWriteLock(dir: config.dir, body) }
 

@@ -93,6 +93,7 @@ enum Mbox {
         var last: Int64 = 0
         var buffered: [OverviewRow] = []
         var pos = 0
+        var ahead = ReadAhead()
         let lock = Lock()
 
         init(scope: Scope, first: [OverviewRow] = [], fetch: @escaping (Inbox, Int, Int64) throws -> [OverviewRow]) {
@@ -109,6 +110,7 @@ enum Mbox {
                     if pos >= buffered.count {
                         guard inbox < scope.inboxes.count else { break }
                         buffered = try fetch(scope.inboxes[inbox], inbox, last)
+                        ahead.reset()
                         pos = 0
                         if buffered.isEmpty {
                             inbox += 1
@@ -117,9 +119,10 @@ enum Mbox {
                         }
                         last = buffered.last!.num
                     }
-                    let r = buffered[pos]
+                    let rows = buffered
+                    let raw = try ahead.raw(scope.inboxes[inbox], at: pos, count: rows.count) { rows[$0].blob }
                     pos += 1
-                    out += Mbox.entry(try scope.inboxes[inbox].raw(r))
+                    out += Mbox.entry(raw)
                 }
                 return out.isEmpty ? nil : out
             }

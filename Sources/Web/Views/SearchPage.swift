@@ -255,6 +255,10 @@ enum SearchPage {
         var pos = 0
         var blobs: [Int64: String] = [:]
         var blobsEnd = 0
+        /// The batch's blobs in order, and where each article's is among them.
+        var blobList: [String] = []
+        var blobIndex: [Int64: Int] = [:]
+        var ahead = ReadAhead()
         let lock = Lock()
 
         init(scope: Scope, ids: [(Int, Int64)]) {
@@ -272,11 +276,22 @@ enum SearchPage {
                         while end < ids.count && end - pos < 256 && ids[end].0 == ids[pos].0 { end += 1 }
                         blobs = try scope.inboxes[ids[pos].0].index.blobs(nums: ids[pos..<end].map(\.1))
                         blobsEnd = end
+                        blobList = []
+                        blobIndex = [:]
+                        for (_, num) in ids[pos..<end] {
+                            guard let b = blobs[num], blobIndex[num] == nil else { continue }
+                            blobIndex[num] = blobList.count
+                            blobList.append(b)
+                        }
+                        ahead.reset()
                     }
                     let (i, num) = ids[pos]
                     pos += 1
-                    guard let blob = blobs[num] else { continue }
-                    out += Mbox.entry(try scope.inboxes[i].raw(blob: blob))
+                    guard blobs[num] != nil else { continue }
+                    // read with the next ones of the batch (those with a blob)
+                    let found = blobList
+                    let raw = try ahead.raw(scope.inboxes[i], at: blobIndex[num]!, count: found.count) { found[$0] }
+                    out += Mbox.entry(raw)
                 }
                 return out.isEmpty ? nil : out
             }
