@@ -16,7 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "HOST:PORT to serve NNTP on (read-only newsgroups)") var nntp: String?
     @Option(help: "HOST:PORT to serve IMAP on (read-only mailboxes)") var imap: String?
     @Option(help: "Threads for blocking work (git, SQLite); default 2×cores, at least 4") var threads: Int?
-    @Option(help: "Memory for rendered pages and search results, in MiB (0: render every request)") var cacheMb = 48
+    @Option(help: "Memory for rendered pages and search results, in MiB (0: render every request)") var cacheMb = 40
     @Option(help: "Connections served at once (default: the open-file limit less a reserve, at most 16384)")
     var maxConnections: Int?
     @Option(help: "Seconds a client may take to send a request's head") var headerTimeout = 10
