@@ -199,28 +199,13 @@ import Testing
         #expect(try u.inbox.index.messageCount(largerThan: 8192) == 1)
     }
 
-    /// Turns an epoch's packs into loose objects, so single objects can be deleted.
-    static func unpack(_ gitDir: String) throws {
-        let dir = gitDir + "/objects/pack"
-        for p in try FileManager.default.contentsOfDirectory(atPath: dir) where p.hasSuffix(".pack") {
-            let data = try #require(FileManager.default.contents(atPath: dir + "/" + p))
-            try FileManager.default.removeItem(atPath: dir + "/" + p)
-            try FileManager.default.removeItem(atPath: dir + "/" + p.replacingOccurrences(of: ".pack", with: ".idx"))
-            #expect(try Command.run(["git", "--git-dir=\(gitDir)", "unpack-objects", "-q"], input: Array(data)).status == 0)
-        }
-    }
-
-    static func deleteObject(_ oid: String, in gitDir: String) throws {
-        try FileManager.default.removeItem(atPath: "\(gitDir)/objects/\(oid.prefix(2))/\(oid.dropFirst(2))")
-    }
-
     @Test func aMissingTreeOrCommitCostsOnlyWhatItHolds() throws {
         func epoch(_ t: TemporaryInbox) throws -> [String] {
             let b = EpochBuilder()
             for i in 1...6 { b.message(DamagedArchiveTests.mail(i, mid: "h\(i)@example.org")) }
             let git = t.inbox.repository.epochPath(0)
             try b.write(gitDir: git)
-            try DamagedArchiveTests.unpack(git)
+            try DamagedGit.unpack(git)
             return try Subprocess.text(["git", "--git-dir=\(git)", "rev-list", "--reverse", "master"]).split(separator: "\n").map(
                 String.init)
         }
@@ -228,7 +213,7 @@ import Testing
         let t = try TemporaryInbox()
         let commits = try epoch(t)
         let tree = try Subprocess.text(["git", "--git-dir=\(t.inbox.repository.epochPath(0))", "rev-parse", "\(commits[2])^{tree}"])
-        try DamagedArchiveTests.deleteObject(tree, in: t.inbox.repository.epochPath(0))
+        try DamagedGit.deleteObject(tree, in: t.inbox.repository.epochPath(0))
         let s = try Importer(inbox: t.inbox).catchUp()
         #expect(s.imported == 5)
         #expect(try !t.inbox.index.has(mid: "h3@example.org"))
@@ -237,7 +222,7 @@ import Testing
         // a commit: the history older than it cannot be reached; the newer is indexed
         let u = try TemporaryInbox()
         let ucommits = try epoch(u)
-        try DamagedArchiveTests.deleteObject(ucommits[1], in: u.inbox.repository.epochPath(0))
+        try DamagedGit.deleteObject(ucommits[1], in: u.inbox.repository.epochPath(0))
         let r = try Importer(inbox: u.inbox).catchUp()
         #expect(r.imported == 4)
         for i in 3...6 { #expect(try u.inbox.index.has(mid: "h\(i)@example.org")) }
@@ -266,8 +251,8 @@ import Testing
         c.remove(purged)
         try c.write(gitDir: git)
         // the purged blob is gone from the mirror; only the d commit's tree names it
-        try DamagedArchiveTests.unpack(git)
-        try DamagedArchiveTests.deleteObject(
+        try DamagedGit.unpack(git)
+        try DamagedGit.deleteObject(
             String(decoding: try Subprocess.run(["git", "hash-object", "--stdin"], input: purged), as: UTF8.self).trimmingASCIIWhitespace(),
             in: git)
         let s = try Importer(inbox: t.inbox).catchUp()

@@ -54,7 +54,7 @@ enum Atom {
         w.text(id)
         w.raw("</id><updated>" + MailDate(seconds: scope.newest() ?? 0).iso8601 + "</updated>")
         for d in docs {
-            let m = try PageBounds.message(d)
+            let (m, unavailable) = PageBounds.messageOrPlaceholder(d)
             let known = try scope.known(MessageBody.candidates(m))
             let href = base + URLs.mid(d.mid) + "/"
             w.raw("<entry><author><name>")
@@ -73,7 +73,7 @@ enum Atom {
                 w.raw("\"/>")
             }
             w.raw("<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\"><pre style=\"white-space:pre-wrap\">")
-            MessageBody(attachmentPrefix: href, midPrefix: base, known: known).render(m, into: &w)
+            PageBounds.body(m, unavailable: unavailable, MessageBody(attachmentPrefix: href, midPrefix: base, known: known), into: &w)
             PageBounds.note(d, rawHref: href + "raw", into: &w)
             w.raw("</pre></div></content></entry>")
         }

@@ -120,9 +120,9 @@ enum Mbox {
                         last = buffered.last!.num
                     }
                     let rows = buffered
-                    let raw = try ahead.raw(scope.inboxes[inbox], at: pos, count: rows.count) { rows[$0].blob }
+                    let raw = ahead.raw(scope.inboxes[inbox], at: pos, count: rows.count) { rows[$0].blob }
                     pos += 1
-                    out += Mbox.entry(raw)
+                    if let raw { out += Mbox.entry(raw) }
                 }
                 return out.isEmpty ? nil : out
             }

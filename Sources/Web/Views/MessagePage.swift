@@ -8,7 +8,9 @@ enum MessagePage {
     static func render(site: Site, scope: Scope, mid: String) throws -> [UInt8]? {
         let (docs, thread) = try scope.copiesAndThread(mid: mid)
         guard let first = docs.first, let thread else { return nil }
-        let messages = try docs.map(PageBounds.message)
+        // a copy git cannot give is shown by its overview row, with why in place of its body
+        let read = docs.map(PageBounds.messageOrPlaceholder)
+        let messages = read.map(\.message)
         let model = ThreadModel(thread: thread, current: mid)
         var cands: [String] = []
         for m in messages { cands += MessageBody.candidates(m) + m.references }
@@ -32,7 +34,8 @@ enum MessagePage {
             headerBlock(m, doc: d, scope: scope, first: i == 0, copies: docs.count, known: known, into: &w)
             w.raw("\n")
             let prefix = i == 0 ? "" : "../" + URLs.mid(d.mid) + "/"
-            MessageBody(attachmentPrefix: prefix, midPrefix: "../", known: known).render(m, into: &w)
+            PageBounds.body(
+                m, unavailable: read[i].unavailable, MessageBody(attachmentPrefix: prefix, midPrefix: "../", known: known), into: &w)
             PageBounds.note(d, rawHref: "raw", into: &w)
             w.raw("</pre></article>")
         }

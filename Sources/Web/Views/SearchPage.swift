@@ -290,7 +290,9 @@ enum SearchPage {
                     guard blobs[num] != nil else { continue }
                     // read with the next ones of the batch (those with a blob)
                     let found = blobList
-                    let raw = try ahead.raw(scope.inboxes[i], at: blobIndex[num]!, count: found.count) { found[$0] }
+                    guard let raw = ahead.raw(scope.inboxes[i], at: blobIndex[num]!, count: found.count, blob: { found[$0] }) else {
+                        continue
+                    }
                     out += Mbox.entry(raw)
                 }
                 return out.isEmpty ? nil : out

@@ -54,11 +54,12 @@ enum SearchThreadView {
         w.raw("</b>\n")
         w.append(
             bytes: try scope.cached("sx|\(d.inboxIndex)|\(d.row.blob)|\(upfx)|" + d.mid) {
-                let m = try PageBounds.message(d)
+                let (m, unavailable) = PageBounds.messageOrPlaceholder(d)
                 var w = HTMLWriter(capacity: 8192)
                 ThreadPage.byline(m, d, mhref: mhref, into: &w)
                 w.raw("\n")
-                MessageBody(attachmentPrefix: mhref, midPrefix: upfx, known: try scope.known(MessageBody.candidates(m))).render(m, into: &w)
+                let body = MessageBody(attachmentPrefix: mhref, midPrefix: upfx, known: try scope.known(MessageBody.candidates(m)))
+                PageBounds.body(m, unavailable: unavailable, body, into: &w)
                 PageBounds.note(d, rawHref: mhref + "raw", into: &w)
                 w.raw("\n")
                 ThreadPage.entryLinks(mhref: mhref, nested: nil, into: &w)

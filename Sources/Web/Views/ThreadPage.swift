@@ -163,8 +163,9 @@ enum ThreadPage {
                 w.raw("</b>\n")
             }
             indexLite(i, into: &w)
-            w.append(
-                bytes: try scope.cached(entryKey(d)) {
+            let body: [UInt8]
+            do {
+                body = try scope.cached(entryKey(d)) {
                     let m = PageBounds.message(try raw(d))
                     let known = try scope.known(MessageBody.candidates(m))
                     var w = HTMLWriter(capacity: 8192)
@@ -201,7 +202,18 @@ enum ThreadPage {
                         "<a href=#r" + id + ">" + (nr == 1 ? "only message in thread" : "\(nr)+ messages in thread")
                             + "</a></pre></article>")
                     return w.bytes
-                })
+                }
+            } catch {
+                // git cannot give this message (a partial mirror, a damaged pack): its entry says
+                // so and the page goes on (nothing is cached: it shows once the object is back)
+                var u = HTMLWriter(capacity: 512)
+                PageBounds.unavailable(error, into: &u)
+                u.raw("\n<a href=#m" + id + " id=e" + id + ">^</a> ")
+                ThreadPage.entryLinks(mhref: mhref, nested: nested, into: &u)
+                u.raw("</pre></article>")
+                body = u.bytes
+            }
+            w.append(bytes: body)
         }
 
         /// Names as public-inbox's thread pages show them: the name, else the address's local part.

@@ -112,7 +112,7 @@ enum NewPage {
         Layout.start(&w, title: scope.title, scope: scope, upfx: "")
         w.raw("<h1>Newest messages</h1>")
         for d in docs {
-            let m = try PageBounds.message(d)
+            let (m, unavailable) = PageBounds.messageOrPlaceholder(d)
             let known = try scope.known(MessageBody.candidates(m))
             let href = URLs.relativeMid(d.mid) + "/"
             w.raw("<article class=msg><pre><b>")
@@ -124,7 +124,7 @@ enum NewPage {
             w.raw("\">raw</a> / <a href=\"")
             w.attr(href + "T/#u")
             w.raw("\">thread</a>)\n\n")
-            MessageBody(attachmentPrefix: href, midPrefix: "", known: known).render(m, into: &w)
+            PageBounds.body(m, unavailable: unavailable, MessageBody(attachmentPrefix: href, midPrefix: "", known: known), into: &w)
             PageBounds.note(d, rawHref: href + "raw", into: &w)
             w.raw("</pre></article>")
         }
