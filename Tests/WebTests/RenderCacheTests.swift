@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Web
@@ -31,6 +32,27 @@ import Testing
         // the ring is used, not a sliver of it: more than half the budget holds values
         #expect(cache.usage.bytes > budget / 2)
         #expect(cache.usage.entries == kept.count)
+    }
+
+    /// Real text is kept deflated: the corpus's messages, more than the budget holds as they
+    /// are, all fit and come back byte for byte; values that do not shrink stay as they are.
+    @Test func keepsTextDeflatedSoMoreFits() {
+        let texts = Fixtures.corpusFiles.map { Fixtures.corpus($0) }.filter { $0.count >= CachedDeflate.minimum && $0.count < 32 << 10 }
+        let raw = texts.reduce(0) { $0 + $1.count }
+        let budget = 8 * (32 << 10)  // 256 KiB: values up to 32 KiB
+        let cache = RenderCache(budget: budget)
+        #expect(raw > budget && texts.count >= 20, "\(raw) bytes in \(texts.count) texts")
+        for (i, t) in texts.enumerated() { cache.put("t\(i)", t) }
+        for (i, t) in texts.enumerated() { #expect(cache.get("t\(i)") == t, "text \(i)") }
+        #expect(cache.usage.entries == texts.count)
+        #expect(cache.usage.bytes * 2 < raw, "\(cache.usage.bytes) of \(raw) bytes")
+        // random bytes do not deflate: kept as they are
+        var rng = SystemRandomNumberGenerator()
+        let noise = (0..<8192).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let before = cache.usage.bytes
+        cache.put("noise", noise)
+        #expect(cache.get("noise") == noise)
+        #expect(cache.usage.bytes >= before + 8192 || cache.usage.entries < texts.count + 1)
     }
 
     @Test func refusesWhatIsTooLargeAndKeepsNothingWhenOff() {

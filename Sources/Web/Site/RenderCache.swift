@@ -17,7 +17,10 @@ import Support
 final class RenderCache: @unchecked Sendable {
     private struct Slot {
         var offset: Int
+        /// Bytes in the ring.
         var count: Int
+        /// The value's length when it is kept deflated (`CachedDeflate`), nil when kept as it is.
+        var inflated: Int?
     }
     private let lock = Lock()
     private var slots: [String: Slot] = [:]
@@ -44,22 +47,29 @@ final class RenderCache: @unchecked Sendable {
     /// `--cache-mb 0`: nothing is kept, so callers skip making keys.
     var isOff: Bool { ring == nil }
 
-    /// Entries and bytes of values held (for tests and logs).
+    /// Entries and bytes held in the ring (deflated values at their deflated size; for tests and logs).
     var usage: (entries: Int, bytes: Int) {
         lock.withLock { (slots.count, slots.values.reduce(0) { $0 + $1.count }) }
     }
 
     func get(_ key: String) -> [UInt8]? {
         guard let ring else { return nil }
-        return lock.withLock {
+        let found: ([UInt8], Int?)? = lock.withLock {
             guard let s = slots[key] else { return nil }
-            return [UInt8](UnsafeRawBufferPointer(start: ring + s.offset, count: s.count))
+            return ([UInt8](UnsafeRawBufferPointer(start: ring + s.offset, count: s.count)), s.inflated)
         }
+        guard let (bytes, inflated) = found else { return nil }
+        guard let inflated else { return bytes }
+        // inflated outside the lock; a value that does not inflate is a miss (rendered again)
+        return bytes.withUnsafeBytes { CachedDeflate.decompress($0, count: inflated) }
     }
 
     func put(_ key: String, _ value: [UInt8]) {
         guard let ring, !value.isEmpty, value.count <= budget / 8 else { return }
-        let n = value.count
+        // a page is kept deflated when that makes it smaller: more pages in the same ring
+        let deflated = value.count >= CachedDeflate.minimum ? CachedDeflate.compress(value) : nil
+        let stored = deflated ?? value
+        let n = stored.count
         lock.withLock {
             if slots[key] != nil { return }
             var at = head
@@ -69,8 +79,8 @@ final class RenderCache: @unchecked Sendable {
                 at = 0
             }
             while let k = oldest, let s = slots[k], s.offset >= at, s.offset < at + n { evict(k) }
-            value.withUnsafeBytes { (ring + at).copyMemory(from: $0.baseAddress!, byteCount: n) }
-            slots[key] = Slot(offset: at, count: n)
+            stored.withUnsafeBytes { (ring + at).copyMemory(from: $0.baseAddress!, byteCount: n) }
+            slots[key] = Slot(offset: at, count: n, inflated: deflated == nil ? nil : value.count)
             order.append(key)
             head = at + n
         }
