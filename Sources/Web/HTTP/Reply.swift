@@ -28,6 +28,9 @@ struct Reply: Sendable {
     var etag: String?
     /// For streams: called with the whole encoded body once it is written, if it stayed small.
     var onComplete: (@Sendable ([UInt8]) -> Void)?
+    /// `onComplete` gets the body as the stream gave it, before any gzip (a page kept to serve
+    /// again, whatever the next client accepts).
+    var keepsPlainBody = false
 
     static let htmlType = "text/html; charset=UTF-8"
 
@@ -124,15 +127,16 @@ extension Site {
             if head { return Response(status: reply.status, headers: fields, body: ResponseBody()) }
             let site = self
             let onComplete = reply.onComplete
+            let plain = reply.keepsPlainBody
             return Response(
                 status: reply.status, headers: fields,
                 body: ResponseBody { writer in
                     let z = gz ? try GzipStream() : nil
                     var pending: [UInt8] = []
                     var kept: [UInt8]? = onComplete == nil ? nil : []
-                    func keep(_ b: ByteBuffer) {
+                    func keep(_ b: some Collection<UInt8>) {
                         guard kept != nil else { return }
-                        if kept!.count + b.readableBytes > 16 << 20 { kept = nil } else { kept! += b.readableBytesView }
+                        if kept!.count + b.count > 16 << 20 { kept = nil } else { kept! += b }
                     }
                     while true {
                         // pieces up to 32 KiB per trip to the blocking pool (a thread page: one
@@ -147,12 +151,12 @@ extension Site {
                         if pending.count < 32768 { continue }
                         let out: ByteBuffer
                         if let z { out = try z.compress(pending) } else { out = ByteBuffer(bytes: pending) }
+                        keep(plain ? pending[...] : Array(out.readableBytesView)[...])
                         pending.removeAll(keepingCapacity: true)
-                        keep(out)
                         if out.readableBytes > 0 { try await writer.write(out) }
                     }
                     let last = try z.map { try $0.compress(pending, finish: true) } ?? ByteBuffer(bytes: pending)
-                    keep(last)
+                    keep(plain ? pending[...] : Array(last.readableBytesView)[...])
                     if last.readableBytes > 0 { try await writer.write(last) }
                     try await writer.finish(nil)
                     if let kept, let onComplete { onComplete(kept) }

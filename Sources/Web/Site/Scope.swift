@@ -33,7 +33,10 @@ public final class Scope: Sendable {
     }
 
     /// Stores a value for `cachedValue`.
-    func store(_ key: String, _ value: [UInt8]) { cache.put(name + "|" + generations.tag(for: self) + "|" + key, value) }
+    func store(_ key: String, _ value: [UInt8]) {
+        if cache.isOff { return }
+        cache.put(name + "|" + generations.tag(for: self) + "|" + key, value)
+    }
 
     /// A rendered fragment, cached until any inbox of the scope changes. `key` must name
     /// every input of `build` other than the archive's contents.

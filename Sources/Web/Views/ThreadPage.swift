@@ -8,9 +8,18 @@ import Support
 /// neighbours; the thread overview at the bottom. Streamed one message at a time.
 enum ThreadPage {
     static func render(scope: Scope, mid: String, nested: Bool) throws -> Reply? {
+        // a whole page, once streamed, is kept until the inbox changes (its entries are kept
+        // too, for the thread's other pages)
+        let key = "tpage|\(nested)|" + mid
+        if let hit = scope.cachedValue(key) { return .html(hit) }
         guard let thread = try scope.thread(mid: mid) else { return nil }
         let model = ThreadModel(thread: thread, current: mid)
-        return Reply(contentType: Reply.htmlType, body: .stream(Source(scope: scope, model: model, mid: mid, nested: nested)))
+        let source = Source(scope: scope, model: model, mid: mid, nested: nested)
+        var r = Reply(contentType: Reply.htmlType, body: .stream(source))
+        r.keepsPlainBody = true
+        // not a page with a message git could not give: it shows whole once the object is back
+        r.onComplete = { page in if !source.degraded { scope.store(key, page) } }
+        return r
     }
 
     /// `From: … @ date UTC (permalink / raw)` and a blank line, at the top of an entry.
@@ -56,6 +65,8 @@ enum ThreadPage {
         /// Messages read ahead of their entries, by doc key: one round trip to git for the next
         /// several (waiting on git once per message was an eighth of a thread page).
         var readAhead: [Int64: Result<[UInt8], Error>] = [:]
+        /// Whether an entry stood in for a message git could not give.
+        var degraded = false
         static let readAheadCount = 32
 
         init(scope: Scope, model: ThreadModel, mid: String, nested: Bool) {
@@ -206,6 +217,7 @@ enum ThreadPage {
             } catch {
                 // git cannot give this message (a partial mirror, a damaged pack): its entry says
                 // so and the page goes on (nothing is cached: it shows once the object is back)
+                degraded = true
                 var u = HTMLWriter(capacity: 512)
                 PageBounds.unavailable(error, into: &u)
                 u.raw("\n<a href=#m" + id + " id=e" + id + ">^</a> ")
