@@ -57,19 +57,7 @@ CORPUS=${CORPUS:-$ROOT/../shared/corpus/virtualization-2019-2020.bundle}
 CORPUS=$(cd "$(dirname "$CORPUS")" && pwd)/$(basename "$CORPUS")
 
 # ---- tools (build before HOME is redirected, so SwiftPM caches stay usable)
-if [[ $RUN_TD == 1 ]]; then
-	if [[ -n ${TIDINGS:-} ]]; then
-		[[ -x $TIDINGS ]] || bench_die "TIDINGS=$TIDINGS is not executable"
-	else
-		TIDINGS=$ROOT/.build/release/tidings
-		if [[ ! -x $TIDINGS ]]; then
-			bench_log "building tidings (swift build -c release --product tidings)"
-			(cd "$ROOT" && swift build -c release --product tidings) >&2
-		fi
-		[[ -x $TIDINGS ]] || bench_die "no tidings binary at $TIDINGS"
-	fi
-	TIDINGS=$(cd "$(dirname "$TIDINGS")" && pwd)/$(basename "$TIDINGS")
-fi
+[[ $RUN_TD == 1 ]] && bench_tidings_binary
 if [[ $RUN_PI == 1 ]]; then
 	for t in public-inbox-init public-inbox-index; do
 		command -v "$t" >/dev/null 2>&1 || bench_die "$t not found (apt-get install public-inbox)"

@@ -171,15 +171,21 @@ run_wrk() {
 	echo "${rps:-0} ${p50:-?} ${p99:-?} ${non2xx:-0} ${n:-0}"
 }
 
-# cpu_ticks PID -> user + system CPU time of PID and all its live descendants, and of the
-# children they have reaped, in clock ticks (getconf CLK_TCK per second)
-cpu_ticks() {
-	local pids=("$1") i=0 t=0 p v
+# tree_pids PID -> PID and all its live descendants, one per line
+tree_pids() {
+	local pids=("$1") i=0 p
 	while [[ $i -lt ${#pids[@]} ]]; do
 		for p in $(pgrep -P "${pids[$i]}" 2>/dev/null); do pids+=("$p"); done
 		i=$((i + 1))
 	done
-	for p in "${pids[@]}"; do
+	printf '%s\n' "${pids[@]}"
+}
+
+# cpu_ticks PID -> user + system CPU time of PID and all its live descendants, and of the
+# children they have reaped, in clock ticks (getconf CLK_TCK per second)
+cpu_ticks() {
+	local t=0 p v
+	for p in $(tree_pids "$1"); do
 		# fields after the ")" of the command name: utime stime cutime cstime are 12-15
 		v=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 + $14 + $15 }')
 		t=$((t + ${v:-0}))
@@ -194,12 +200,8 @@ cpu_ms_per() {
 
 # rss_mb PID -> resident memory of PID and all its descendants, in MB (MiB, as ps and top count)
 rss_mb() {
-	local pids=("$1") i=0 kb=0 p k
-	while [[ $i -lt ${#pids[@]} ]]; do
-		for p in $(pgrep -P "${pids[$i]}" 2>/dev/null); do pids+=("$p"); done
-		i=$((i + 1))
-	done
-	for p in "${pids[@]}"; do
+	local kb=0 p k
+	for p in $(tree_pids "$1"); do
 		k=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null)
 		kb=$((kb + ${k:-0}))
 	done

@@ -252,10 +252,7 @@ struct SeriesQuery {
             var from: [Int64: Address] = [:]
             for r in thread {
                 byMid[r.mid] = r.num
-                // the last reference, found from the end (the whole list was split on Characters)
-                let refs = r.refs.utf8
-                let start = refs.lastIndex(of: UInt8(ascii: " ")).map { refs.index(after: $0) } ?? refs.startIndex
-                if start != refs.endIndex { parent[r.num] = String(Substring(refs[start...])) }
+                if let last = OverviewRow.lastRef(of: r.refs) { parent[r.num] = last }
                 from[r.num] = r.from
                 if r.kind != nil { isPatch.insert(r.num) }
             }

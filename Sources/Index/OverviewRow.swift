@@ -27,7 +27,10 @@ public struct OverviewRow: Sendable, Equatable, FetchableRecord {
         refsText.isEmpty ? [] : refsText.utf8.split(separator: UInt8(ascii: " ")).map { String(Substring($0)) }
     }
     /// The last id it refers to (its parent, when it has one), found from the end.
-    public var lastRef: String? {
+    public var lastRef: String? { Self.lastRef(of: refsText) }
+
+    /// The last of stored references (`refs` column text), found from the end.
+    static func lastRef(of refsText: String) -> String? {
         let u = refsText.utf8
         let start = u.lastIndex(of: UInt8(ascii: " ")).map { u.index(after: $0) } ?? u.startIndex
         return start == u.endIndex ? nil : String(Substring(u[start...]))
