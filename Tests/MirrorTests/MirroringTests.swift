@@ -300,7 +300,9 @@ func newMessage(_ id: String, to: String, parent: String? = nil, date: String = 
             let p = try Subprocess(
                 [Command.tidings, "fetch", "--config", dir + "/config"], environment: isolated(dir), workingDirectory: dir)
             p.closeStdin()
-            try await Task.sleep(for: .milliseconds(delay))
+            // a blocking sleep: Task.sleep's wake-up waits for a free thread of the shared pool, which
+            // other suites' blocking work can hold for seconds on a 2-core machine (every fetch then ended first)
+            if delay > 0 { usleep(UInt32(delay) * 1000) }
             if !p.hasExited() {
                 interrupted += 1
                 p.signal(SIGKILL)
