@@ -9,14 +9,7 @@
 BENCH_NAME=fidelity BENCH_PORT_BASE=18210
 . "$(dirname "${BASH_SOURCE[0]}")/lib-bench-serve.sh"
 
-QUERIES=(
-	'"memory barrier"' '"memory barriers"' 'memory barrier' '"live migration"' 'live migration'
-	'"page fault"' '"page faults"' '"use after free"' '"free page hinting"' '"free page hint"'
-	'virtio_balloon' 'virtio-balloon' 's:"virtio-balloon"' 'virtio_net' 'vhost_net' 'VIRTIO_F_VERSION_1'
-	'balloon' 'virtio' 's:RFC' 's:vhost' 'f:mst@redhat.com' 'f:jasowang AND s:vhost' 'b:Reviewed-by'
-	'dfn:Makefile' 'dfb:GFP_KERNEL' 'dfhh:virtballoon_probe' 'nq:deadlock' 'q:deadlock'
-	's:"PATCH v2"' 's:iommu AND d:2020-01-01..2020-06-30'
-)
+mapfile -t QUERIES <"$ROOT/scripts/fidelity-queries.txt"  # issue 9's 30 queries (compare-pages.sh asks them too)
 
 count() { # PORT QUERY -> messages in the mbox of hits (0 when none)
 	python3 - "$1" "$2" <<'PY'

@@ -163,8 +163,7 @@ final class IndexWriter {
         highwaterNum += 1
         let num = highwaterNum
         let m = p.message
-        var ids = [primary]
-        for id in m.messageIDs where id != primary { ids.append(id) }
+        let ids = SearchDocument.ids(primary: primary, of: m)
         // Smsg::parse_references: refs, plus the other own ids when there are several, less the primary
         var seen: Set<String> = [primary]
         var refs: [String] = []
@@ -229,9 +228,9 @@ final class IndexWriter {
     func unindex(num: Int64, message: Message?) throws {
         try writePendingSearch()  // a message added earlier in this batch leaves the full text in order
         if let message {
-            let ids = try String.fetchAll(db, sql: "SELECT mid FROM msgid WHERE num=?", arguments: [num])
+            let primary = try String.fetchOne(db, sql: "SELECT mid FROM over WHERE num=?", arguments: [num]) ?? ""
             var doc = SearchDocument(message)
-            doc.m = ids.joined(separator: " ")
+            doc.m = SearchDocument.ids(primary: primary, of: message).joined(separator: " ")
             var args: [DatabaseValueConvertible] = ["delete", num]
             args += doc.values
             for table in SearchDocument.tables {

@@ -12,7 +12,11 @@ enum Schema {
     /// filled from git by `SearchUpgrade`; an index without them stays marked 4 until then).
     /// 6: `gist`, the opening prose of each message for search result snippets (`Gist`; filled
     /// from git by `SearchUpgrade`; an index without it stays marked 5 until then).
-    static let version = 6
+    /// 7: the full text as public-inbox has it: text attachments that are not patches (logs,
+    /// configs, sources) are in it (`SearchDocument.attachedText`), and no phrase spans two diff
+    /// lines or two runs of prose (`BodyLines.Terms.gap`). `SearchUpgrade` writes `fts` and
+    /// `fts_exact` again from git, and `meta` says `fulltext` 7 once it has.
+    static let version = 7
 
     static func create(_ db: Database) throws {
         let existing = try db.tableExists("over")
@@ -57,23 +61,21 @@ enum Schema {
                     id INTEGER PRIMARY KEY, at INTEGER NOT NULL, origin TEXT NOT NULL, reason TEXT NOT NULL,
                     epoch INTEGER, commit_oid TEXT, object TEXT
                 );
-                -- full text: one column per search prefix; every body line is in exactly one of
-                -- nq (prose), q (quoted), dfa/dfb/dfctx (removed/added/context diff lines)
-                CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
-                    m, s, f, t, c, l, nq, q, n, dfn, dfa, dfb, dfctx, dfhh, dfpre, dfpost,
-                    content='', tokenize='porter unicode61 remove_diacritics 2'
-                );
                 -- search: `git patch-id --stable` of each patch in a message (the `patchid:` prefix)
                 CREATE TABLE IF NOT EXISTS patchid(pid TEXT NOT NULL, num INTEGER NOT NULL, PRIMARY KEY(pid, num)) WITHOUT ROWID;
                 -- series: the patch ids of one message (the same patch posted elsewhere, its trailers)
                 CREATE INDEX IF NOT EXISTS patchid_num ON patchid(num);
                 """)
+        // full text: one column per search prefix; every body line is in exactly one of nq
+        // (prose), q (quoted), dfa/dfb/dfctx (removed/added/context diff lines)
+        try db.execute(sql: fullText)
         try migrate(db)
         if !existing {
             try createExact(db)
             try db.execute(sql: SeriesRows.tables)
             try db.execute(sql: CrashRows.tables)
             try db.execute(sql: Gist.tables)
+            try markFullText(db)
         }
         try mark(db, try current(db))
     }
@@ -83,8 +85,31 @@ enum Schema {
         guard try hasExact(db) else { return 2 }
         guard try SeriesRows.exist(db) else { return 3 }
         guard try CrashRows.exist(db) else { return 4 }
-        return try Gist.exist(db) ? 6 : 5
+        guard try Gist.exist(db) else { return 5 }
+        return try hasCurrentFullText(db) ? 7 : 6
     }
+
+    /// Whether `fts` and `fts_exact` were written as schema 7 writes them.
+    static func hasCurrentFullText(_ db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT 1 FROM meta WHERE key='fulltext' AND CAST(value AS INTEGER) >= 7") ?? false
+    }
+
+    static func markFullText(_ db: Database) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('fulltext', '7')")
+    }
+
+    /// Both full-text tables, empty (a full-text upgrade drops the old ones first).
+    static func createFullText(_ db: Database) throws {
+        try db.execute(sql: fullText)
+        try createExact(db)
+    }
+
+    static let fullText = """
+        CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
+            m, s, f, t, c, l, nq, q, n, dfn, dfa, dfb, dfctx, dfhh, dfpre, dfpost,
+            content='', tokenize='porter unicode61 remove_diacritics 2'
+        );
+        """
 
     /// Records that the index is at `v` (never lowers the number).
     static func mark(_ db: Database, _ v: Int) throws {

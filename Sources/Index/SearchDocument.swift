@@ -33,10 +33,7 @@ struct SearchDocument: Sendable {
                 body.append(text)
             } else if p.contentType == "text/html", let text = p.text, !message.parts.contains(where: \.isInlineText) {
                 body.append(HTMLText.plain(text))
-            } else if p.isText, let text = p.text, p.filename != nil,
-                p.contentType == "text/x-patch" || p.contentType == "text/x-diff" || p.filename!.hasSuffix(".patch")
-                    || p.filename!.hasSuffix(".diff")
-            {
+            } else if isAttachedPatch(p), let text = p.text {
                 body.append(text)
             }
         }
@@ -44,15 +41,32 @@ struct SearchDocument: Sendable {
         return body.joined(separator: "\n")
     }
 
-    /// Everything but `m`, from the body's lines as `text(of:)` gives them.
+    /// The other text attachments (logs, configs, sources, …; not HTML), searched as public-inbox
+    /// searches every text part, but not the body: no gist, series or crash facts come from them.
+    /// Nil when the message has none.
+    static func attachedText(of message: Message) -> String? {
+        let texts = message.parts.compactMap { p -> String? in
+            guard p.isText, !p.isInlineText, p.contentType != "text/html", !isAttachedPatch(p) else { return nil }
+            return p.text
+        }
+        return texts.isEmpty ? nil : texts.joined(separator: "\n")
+    }
+
+    private static func isAttachedPatch(_ p: MIMEPart) -> Bool {
+        guard p.isText, let name = p.filename else { return false }
+        return p.contentType == "text/x-patch" || p.contentType == "text/x-diff" || name.hasSuffix(".patch") || name.hasSuffix(".diff")
+    }
+
+    /// Everything but `m`, from the body's lines as `text(of:)` gives them, and the attached text.
     init(_ message: Message, lines: BodyLines) {
+        var terms = lines.terms
+        if let attached = SearchDocument.attachedText(of: message) { terms.append(BodyLines(attached).terms) }
         s = message.subject
         f = SearchDocument.addresses(message.from)
         t = SearchDocument.addresses(message.to)
         c = SearchDocument.addresses(message.cc)
         l = message.headers.values("List-Id").joined(separator: " ")
         n = message.parts.compactMap(\.filename).joined(separator: " ")
-        let terms = lines.terms
         nq = terms.unquoted.joined(separator: "\n")
         q = terms.quoted.joined(separator: "\n")
         dfa = terms.removed.joined(separator: "\n")
@@ -63,6 +77,13 @@ struct SearchDocument: Sendable {
         dfpre = terms.preBlobs.joined(separator: " ")
         dfpost = terms.postBlobs.joined(separator: " ")
         patchIDs = PatchID.ids(of: message)  // search
+    }
+
+    /// A stored message's ids as the `m` column lists them: its own first, then its other
+    /// Message-IDs in the order they appear (a delete from a contentless full-text table repeats
+    /// what was inserted: every writer takes the list from here).
+    static func ids(primary: String, of message: Message) -> [String] {
+        [primary] + message.messageIDs.filter { $0 != primary }
     }
 
     static func addresses(_ list: [Address]) -> String {

@@ -6,7 +6,9 @@ import Store
 /// Brings an index made by an older version up to the current schema in place, from git:
 /// schema 1-2 had no `fts_exact` (words as written), so phrases were matched stemmed; schema
 /// 1-3 had no series tables (`patch`, `trailer`), schema 1-4 no crash tables (`crash`,
-/// `crashfix`), schema 1-5 no `gist` (the opening prose shown in search results). The missing tables are created and filled
+/// `crashfix`), schema 1-5 no `gist` (the opening prose shown in search results), schema 1-6
+/// a full text without text attachments and with phrases across diff lines. The missing tables
+/// are created, the full-text tables of an older schema made again, and filled
 /// from every stored message, each read from git once, in one transaction (an interrupted
 /// upgrade leaves the index as it was, and runs again next time); article numbers, threads and
 /// everything else stay as they are. Runs when an inbox is opened for writing, and before
@@ -26,28 +28,36 @@ public enum SearchUpgrade {
             guard try needed(inbox.index) else { return nil }
             let rows = try inbox.index.read { db in
                 try Row.fetchAll(
-                    db, sql: "SELECT num, blob, (SELECT group_concat(mid, ' ') FROM msgid WHERE msgid.num = over.num) FROM over"
+                    db, sql: "SELECT num, blob, mid FROM over"
                 )
-                .map { (num: $0[0] as Int64, blob: $0[1] as String, mids: ($0[2] as String?) ?? "") }
+                .map { (num: $0[0] as Int64, blob: $0[1] as String, primary: $0[2] as String) }
             }
-            let (exact, series, crash, gist) = try inbox.index.read { db in
-                (try !Schema.hasExact(db), try !SeriesRows.exist(db), try !CrashRows.exist(db), try !Gist.exist(db))
+            let (fullText, series, crash, gist) = try inbox.index.read { db in
+                (
+                    try !Schema.hasExact(db) || !Schema.hasCurrentFullText(db), try !SeriesRows.exist(db), try !CrashRows.exist(db),
+                    try !Gist.exist(db)
+                )
             }
             let what = [
-                exact ? "exact phrases" : nil, series ? "patch series" : nil, crash ? "crash reports" : nil,
+                fullText ? "full text" : nil, series ? "patch series" : nil, crash ? "crash reports" : nil,
                 gist ? "search snippets" : nil,
             ].compactMap { $0 }.joined(separator: ", ")
             let progress = Progress(label: "upgrade \(inbox.name): \(what)", total: rows.count)
-            let insert = "INSERT INTO fts_exact(rowid, \(SearchDocument.columns)) VALUES (?\(String(repeating: ", ?", count: 16)))"
             var done = 0
             var unreadable = 0
             try inbox.index.writeBatches { db in
                 try db.inTransaction {
-                    if exact { try Schema.createExact(db) }
+                    if fullText {
+                        try db.execute(sql: "DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS fts_exact")
+                        try Schema.createFullText(db)
+                    }
                     if series { try db.execute(sql: SeriesRows.tables) }
                     if crash { try db.execute(sql: CrashRows.tables) }
                     if gist { try db.execute(sql: Gist.tables) }
-                    let st = try db.makeStatement(sql: insert)
+                    let inserts = try SearchDocument.tables.map { table in
+                        try db.makeStatement(
+                            sql: "INSERT INTO \(table)(rowid, \(SearchDocument.columns)) VALUES (?\(String(repeating: ", ?", count: 16)))")
+                    }
                     for start in stride(from: 0, to: rows.count, by: 256) {
                         let batch = Array(rows[start..<min(start + 256, rows.count)])
                         for (row, parsed) in zip(batch, documents(batch, inbox: inbox)) {
@@ -55,11 +65,11 @@ public enum SearchUpgrade {
                                 unreadable += 1
                                 continue
                             }
-                            if exact {
-                                parsed.doc.m = row.mids
+                            if fullText {
+                                parsed.doc.m = parsed.ids
                                 var args: [DatabaseValueConvertible] = [row.num]
                                 args += parsed.doc.values
-                                try st.execute(arguments: StatementArguments(args))
+                                for st in inserts { try st.execute(arguments: StatementArguments(args)) }
                             }
                             if series { try SeriesRows.insert(db, num: row.num, facts: parsed.facts, from: parsed.from) }
                             if crash { try CrashRows.insert(db, num: row.num, facts: parsed.crash) }
@@ -68,6 +78,7 @@ public enum SearchUpgrade {
                         done += batch.count
                         progress.update(done)
                     }
+                    if fullText { try Schema.markFullText(db) }
                     try Schema.mark(db, try Schema.current(db))
                     return .commit
                 }
@@ -76,7 +87,7 @@ public enum SearchUpgrade {
             let missing = unreadable > 0 ? " (\(unreadable) not readable from git: left out of \(what))" : ""
             FileHandle.standardError.write(
                 Data(
-                    "upgrade \(inbox.name): \(done - unreadable) messages indexed again for \(what)\(missing) in \(String(format: "%.1f", progress.elapsed))s\n"
+                    "upgrade \(inbox.name): \(done - unreadable) messages read again for \(what)\(missing) in \(String(format: "%.1f", progress.elapsed))s\n"
                         .utf8))
             return done - unreadable
         }
@@ -84,6 +95,8 @@ public enum SearchUpgrade {
 
     struct Parsed {
         var doc: SearchDocument
+        /// The `m` column (`SearchDocument.ids`).
+        var ids: String
         var facts: PatchFacts
         var from: Address?
         var crash: CrashFacts
@@ -92,7 +105,7 @@ public enum SearchUpgrade {
 
     /// The search documents, series and crash facts of a batch, parsed on every core (nil: the blob
     /// could not be read).
-    static func documents(_ batch: [(num: Int64, blob: String, mids: String)], inbox: Inbox) -> [Parsed?] {
+    static func documents(_ batch: [(num: Int64, blob: String, primary: String)], inbox: Inbox) -> [Parsed?] {
         let slots = UnsafeMutableBufferPointer<Parsed?>.allocate(capacity: batch.count)
         slots.initialize(repeating: nil)
         defer { slots.deallocate() }
@@ -102,8 +115,10 @@ public enum SearchUpgrade {
                 let m = Message.parse(raw)
                 let lines = BodyLines(SearchDocument.text(of: m))
                 out[i] = Parsed(
-                    doc: SearchDocument(m, lines: lines), facts: PatchFacts(m, lines: lines.lines), from: m.from.first,
-                    crash: CrashFacts(lines: lines.lines), gist: Gist.of(lines.lines))
+                    doc: SearchDocument(m, lines: lines),
+                    ids: SearchDocument.ids(primary: batch[i].primary, of: m).joined(separator: " "),
+                    facts: PatchFacts(m, lines: lines.lines), from: m.from.first, crash: CrashFacts(lines: lines.lines),
+                    gist: Gist.of(lines.lines))
             }
         }
         return Array(slots)

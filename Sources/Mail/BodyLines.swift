@@ -148,8 +148,16 @@ public struct BodyLines: Sendable {
         return (a, b)
     }
 
-    /// The search-relevant pieces of a body, each line in exactly one of them.
+    /// The search-relevant pieces of a body, each line in exactly one of them. Where
+    /// public-inbox indexes text apart (each line of a diff; each run of prose or of quote
+    /// broken by other lines; each attachment), `gap` stands between, so that no phrase spans
+    /// the two (`"memory block"` does not match a diff's `memory` and, a line further,
+    /// `block`).
     public struct Terms: Sendable, Equatable {
+        /// A private-use character: a word of its own to the full-text tokenizer that no query
+        /// asks for.
+        public static let gap: Substring = "\u{F8FF}"
+
         public var unquoted: [Substring] = []
         public var quoted: [Substring] = []
         public var added: [Substring] = []
@@ -161,6 +169,23 @@ public struct BodyLines: Sendable {
         /// Blob id prefixes from `index PRE..POST` lines.
         public var preBlobs: [String] = []
         public var postBlobs: [String] = []
+
+        /// Adds another text's terms after these, apart from them (a file name only once).
+        public mutating func append(_ other: Terms) {
+            func join(_ a: inout [Substring], _ b: [Substring]) {
+                if !a.isEmpty && !b.isEmpty { a.append(Terms.gap) }
+                a += b
+            }
+            join(&unquoted, other.unquoted)
+            join(&quoted, other.quoted)
+            join(&added, other.added)
+            join(&removed, other.removed)
+            join(&context, other.context)
+            join(&hunkHeaders, other.hunkHeaders)
+            fileNames += other.fileNames.filter { !fileNames.contains($0) }
+            preBlobs += other.preBlobs
+            postBlobs += other.postBlobs
+        }
     }
 
     public var terms: Terms {
@@ -173,16 +198,23 @@ public struct BodyLines: Sendable {
             let str = String(s)
             if names.insert(str).inserted { t.fileNames.append(str) }
         }
+        // prose and quote: a gap where other lines came between; diff lines: one apart from the next
+        var previous: LineKind?
+        func add(_ text: Substring, to list: inout [Substring], run: Bool) {
+            if !list.isEmpty && !run { list.append(Terms.gap) }
+            list.append(text)
+        }
         for l in lines {
+            defer { previous = l.kind }
             switch l.kind {
-            case .text: t.unquoted.append(l.text)
-            case .quote: t.quoted.append(l.text)
-            case .added: t.added.append(l.text.dropFirst())
-            case .removed: t.removed.append(l.text.dropFirst())
-            case .context: t.context.append(l.text.dropFirst())
+            case .text: add(l.text, to: &t.unquoted, run: previous == .text)
+            case .quote: add(l.text, to: &t.quoted, run: previous == .quote)
+            case .added: add(l.text.dropFirst(), to: &t.added, run: false)
+            case .removed: add(l.text.dropFirst(), to: &t.removed, run: false)
+            case .context: add(l.text.dropFirst(), to: &t.context, run: false)
             case .hunkHeader:
                 if let r = l.text.range(of: " @@", range: l.text.index(l.text.startIndex, offsetBy: 3)..<l.text.endIndex) {
-                    t.hunkHeaders.append(l.text[r.upperBound...].drop(while: { $0 == " " }))
+                    add(l.text[r.upperBound...].drop(while: { $0 == " " }), to: &t.hunkHeaders, run: false)
                 }
             case .diffHeader:
                 if l.text.hasPrefix("diff --git ") {

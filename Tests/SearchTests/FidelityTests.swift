@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 @testable import Index
+import Mail
 import Testing
 import TestSupport
 
@@ -74,5 +75,96 @@ import TestSupport
         // and new mail goes into both tables
         try Importer(inbox: upgraded).importSources([.file(path: Fixtures.corpusPath(F.entry("053").file))])
         #expect(try upgraded.index.search(SearchQuery.parse("\"virtio balloon\"", now: F.now)).rows.map(\.mid).contains(F.mid("053")))
+    }
+
+    /// FTS5's own check of both full-text tables (a contentless table's delete that does not
+    /// repeat what was inserted leaves it inconsistent).
+    static func fullTextIsConsistent(_ index: ArchiveIndex) throws {
+        try index.writeBatches { db in
+            for table in SearchDocument.tables {
+                try db.execute(sql: "INSERT INTO \(table)(\(table), rank) VALUES('integrity-check', 0)")
+            }
+        }
+    }
+
+    /// How many term instances each full-text table holds for article `num`.
+    static func termsIndexed(_ index: ArchiveIndex, num: Int64) throws -> [Int64] {
+        try index.writeBatches { db in
+            try SearchDocument.tables.map { table in
+                try db.execute(sql: "CREATE VIRTUAL TABLE IF NOT EXISTS temp.\(table)_v USING fts5vocab(main, \(table), 'instance')")
+                return try Int64.fetchOne(db, sql: "SELECT count(*) FROM temp.\(table)_v WHERE doc=?", arguments: [num]) ?? 0
+            }
+        }
+    }
+
+    /// Each full-text table's record of how many rows and words it holds (FTS5's "averages",
+    /// `_data` row 1): a row inserted twice, or taken out with other words than it went in
+    /// with, shows here.
+    static func totals(_ index: ArchiveIndex) throws -> [Data] {
+        try index.read { db in
+            try SearchDocument.tables.map { try Data.fetchOne(db, sql: "SELECT block FROM \($0)_data WHERE id=1") ?? Data() }
+        }
+    }
+
+    @Test func textAttachmentsAreSearchedAsPublicInboxSearchesThem() throws {
+        // 016 attaches pkt_len_test.py, 022 virtio-gpu-bo.c (base64): words only in the attachments
+        #expect(try F.hits("pyroute2") == [F.mid("016")])
+        #expect(try F.hits("drm_ioctl_virtgpu_transfer_to_host") == [F.mid("022")])
+        #expect(try F.hits("\"virgl_bind_constant_buffer\"") == [F.mid("022")])
+        #expect(try F.hits("nq:bpf_trace_printk") == [F.mid("016")])
+        // but they are not the body: no gist from them
+        let num = try #require(try F.index.scalar("SELECT num FROM over WHERE mid=?", [F.mid("022")]))
+        let gist = try #require(try F.index.gists(of: [num])?[num])
+        #expect(!gist.isEmpty && !gist.contains("DRM_IOCTL") && !gist.contains("virgl_bind") && !gist.contains("#include"), "\(gist)")
+    }
+
+    @Test func noPhraseSpansTwoLinesOfADiffAsInPublicInbox() throws {
+        // 025 adds a comment wrapped as "… we can't support live" / "+\t * migration, …"
+        #expect(!(try F.hits("\"live migration\"").contains(F.mid("025"))))
+        #expect(try F.hits("live migration").contains(F.mid("025")))
+        #expect(!(try F.hits("\"access method\"").contains(F.mid("025"))))
+        // within one line a phrase still matches: "+\thelp" … "bridges virtio"
+        #expect(try F.hits("\"Virtio PCI bridge\"").contains(F.mid("025")))
+    }
+
+    @Test func anIndexFromBeforeTextAttachmentsIsUpgradedInPlace() throws {
+        let t = try TemporaryInbox()
+        let prefixes = ["004", "016", "022", "044", "045"]
+        try t.importFiles(prefixes.map { Fixtures.corpusPath(F.entry($0).file) })
+        let queries = ["pyroute2", "drm_ioctl_virtgpu_transfer_to_host", "\"file descriptor\"", "descriptors", "virtio", "f:kraxel"]
+        func hits(_ index: ArchiveIndex) throws -> [[String]] {
+            try queries.map { try index.search(SearchQuery.parse($0, now: F.now), limit: 100).rows.map(\.mid).sorted() }
+        }
+        let expected = try hits(t.inbox.index)
+        #expect(expected[0] == [F.mid("016")] && expected[1] == [F.mid("022")])
+        let num = try #require(try t.inbox.index.scalar("SELECT num FROM over WHERE mid=?", [F.mid("022")]))
+        let termsOf022 = try FidelityTests.termsIndexed(t.inbox.index, num: num)
+        let totals = try FidelityTests.totals(t.inbox.index)
+        // what schema 6 left: its own full text (here none) and no `fulltext` mark
+        try t.inbox.index.writeBatches { db in
+            try db.execute(sql: "DROP TABLE fts; DROP TABLE fts_exact")
+            try Schema.createFullText(db)
+            try db.execute(sql: "DELETE FROM meta WHERE key='fulltext'; UPDATE meta SET value='6' WHERE key='schema'")
+        }
+        try FidelityTests.fullTextIsConsistent(t.inbox.index)
+        let old = try Inbox(config: t.inbox.config, readOnly: true)
+        #expect(try SearchUpgrade.needed(old.index))
+        #expect(try old.index.search(SearchQuery.parse("pyroute2", now: F.now)).rows.isEmpty)
+        // opened for writing: the full text written again from git, the same as a new index
+        let upgraded = try Inbox(config: t.inbox.config)
+        #expect(try !SearchUpgrade.needed(upgraded.index))
+        #expect(try upgraded.index.scalar("SELECT value FROM meta WHERE key='schema'") == Int64(Schema.version))
+        #expect(try hits(upgraded.index) == expected)
+        try FidelityTests.fullTextIsConsistent(upgraded.index)
+        // a message with an attachment taken out takes all its words along
+        let blob = try #require(
+            try upgraded.index.read { db in try String.fetchOne(db, sql: "SELECT blob FROM over WHERE mid=?", arguments: [F.mid("022")]) })
+        // the words of 022 as a new index has them, neither fewer nor twice
+        #expect(try FidelityTests.termsIndexed(upgraded.index, num: num) == termsOf022)
+        #expect(try FidelityTests.totals(upgraded.index) == totals)
+        try upgraded.index.write { w in _ = try w.remove(blob: blob, message: F.message("022")) }
+        try FidelityTests.fullTextIsConsistent(upgraded.index)
+        #expect(try FidelityTests.termsIndexed(upgraded.index, num: num) == [0, 0])
+        #expect(try upgraded.index.search(SearchQuery.parse("drm_ioctl_virtgpu_transfer_to_host", now: F.now)).rows.isEmpty)
     }
 }
