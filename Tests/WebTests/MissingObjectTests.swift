@@ -16,16 +16,17 @@ import Testing
     static let gone = Message.parse(Fixtures.bytes(Fixtures.series("05"))).primaryID!
     static let kept = Message.parse(Fixtures.bytes(Fixtures.series("06"))).primaryID!
 
-    /// The dmabl thread with the blob of its reply 05 deleted from git.
-    static func damaged() throws -> (TemporaryInbox, Site) {
+    /// The dmabl thread with the blob of its reply 05 deleted from git (and the blob's bytes).
+    static func damaged(cacheBytes: Int = 0) throws -> (TemporaryInbox, Site, [UInt8]) {
         let t = try TemporaryInbox(name: "test", address: "test@example.org")
         try t.importFiles((1...6).map { Fixtures.series(String(format: "%02d", $0)) })
         let git = t.inbox.repository.epochPath(0)
         try DamagedGit.unpack(git)
         let blob = try #require(try t.inbox.index.messages(mid: gone).first?.blob)
+        let bytes = try t.inbox.raw(blob: blob)
         try DamagedGit.deleteObject(blob, in: git)
-        let site = Site(inboxes: [t.inbox], cacheBytes: 0, search: .init(threads: 1, admitted: 16, timeout: .seconds(60)))
-        return (t, site)
+        let site = Site(inboxes: [t.inbox], cacheBytes: cacheBytes, search: .init(threads: 1, admitted: 16, timeout: .seconds(60)))
+        return (t, site, bytes)
     }
 
     static func get(_ site: Site, _ uri: String, method: HTTPRequest.Method = .get) async throws -> TestResponse {
@@ -35,7 +36,7 @@ import Testing
     }
 
     @Test func threadPagesShowTheOthersAndSayWhatIsMissing() async throws {
-        let (t, site) = try Self.damaged()
+        let (t, site, _) = try Self.damaged()
         _ = t
         for view in ["T/", "t/"] {
             let r = try await Self.get(site, "/test/\(URLs.mid(Self.cover))/\(view)")
@@ -62,7 +63,7 @@ import Testing
     }
 
     @Test func mboxDownloadsCarryTheRest() async throws {
-        let (t, site) = try Self.damaged()
+        let (t, site, _) = try Self.damaged()
         _ = t
         for (uri, method) in [
             ("/test/\(URLs.mid(Self.cover))/t.mbox.gz", HTTPRequest.Method.get), ("/test/all.mbox.gz", .get),
@@ -76,5 +77,30 @@ import Testing
             #expect(!ids.contains { $0.hasSuffix("<\(Self.gone)>") }, "\(uri)")
             #expect(ids.count == 5, "\(uri): \(ids.count) messages")
         }
+    }
+
+    @Test func aPageWithAStandInIsNeverKeptSoTheMessageShowsOnceGitHasItAgain() async throws {
+        let (t, site, bytes) = try Self.damaged(cacheBytes: 8 << 20)
+        let uris = ["/test/\(URLs.mid(Self.gone))/", "/test/new.atom", "/test/?q=s:virtio-blk&x=t", "/test/\(URLs.mid(Self.cover))/T/"]
+        for uri in uris {
+            for _ in 0..<2 {
+                let r = try await Self.get(site, uri)
+                #expect(String(buffer: r.body).contains("not available from git"), "\(uri)")
+            }
+        }
+        // the object comes back (a repaired mirror) while the inbox stays as it was
+        let put = try Command.run(
+            ["git", "--git-dir=\(t.inbox.repository.epochPath(0))", "hash-object", "-w", "--stdin"], input: bytes)
+        #expect(put.status == 0, "\(put.stderr)")
+        // its own words, to find on every page once it is whole
+        let line = "Looks I misread the patch, and this patch is fine"
+        #expect(String(decoding: bytes, as: UTF8.self).contains(line))
+        for uri in uris {
+            let h = String(buffer: try await Self.get(site, uri).body)
+            #expect(!h.contains("not available from git"), "\(uri) kept its stand-in")
+            #expect(h.contains(line), "\(uri)")
+        }
+        // and a whole page is kept: the message page comes from the cache now
+        #expect(site.scope(named: "test")?.cachedValue("m|" + Self.gone) != nil)
     }
 }

@@ -53,8 +53,10 @@ enum Atom {
         w.raw("\"/><id>")
         w.text(id)
         w.raw("</id><updated>" + MailDate(seconds: scope.newest() ?? 0).iso8601 + "</updated>")
+        var standsIn = false
         for d in docs {
             let (m, unavailable) = PageBounds.messageOrPlaceholder(d)
+            if unavailable != nil { standsIn = true }
             let known = try scope.known(MessageBody.candidates(m))
             let href = base + URLs.mid(d.mid) + "/"
             w.raw("<entry><author><name>")
@@ -78,7 +80,9 @@ enum Atom {
             w.raw("</pre></div></content></entry>")
         }
         w.raw("</feed>")
-        return Reply(contentType: contentType, body: .bytes(w.bytes))
+        var r = Reply(contentType: contentType, body: .bytes(w.bytes))
+        r.standsIn = standsIn
+        return r
     }
 
     static func titleTag(_ s: String, into w: inout HTMLWriter) {

@@ -31,6 +31,9 @@ struct Reply: Sendable {
     /// `onComplete` gets the body as the stream gave it, before any gzip (a page kept to serve
     /// again, whatever the next client accepts).
     var keepsPlainBody = false
+    /// The page shows a stand-in for a message git could not give (a partial mirror): served,
+    /// never kept in the cache (the object may come back without the inbox changing).
+    var standsIn = false
 
     static let htmlType = "text/html; charset=UTF-8"
 

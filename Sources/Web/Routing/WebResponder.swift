@@ -102,18 +102,7 @@ public struct WebResponder: HTTPResponder {
             }
             let etag = site.generation(sc) + "t" + (t.map(String.init) ?? "")
             return try await site.blocking {
-                var status = HTTPResponse.Status.ok
-                let page = try sc.cached("topics|" + (t.map(String.init) ?? "")) {
-                    let r = try TopicsPage.render(scope: sc, t: t, etag: etag)
-                    guard case .bytes(let b) = r.body else { return [] }
-                    return r.status == .ok ? b : []
-                }
-                if page.isEmpty {
-                    let r = try TopicsPage.render(scope: sc, t: t, etag: etag)
-                    status = r.status
-                    return r
-                }
-                return Reply.html(page, status: status, etag: etag)
+                try sc.cachedPage("topics|" + (t.map(String.init) ?? "")) { try TopicsPage.render(scope: sc, t: t, etag: etag) }
             }
         case .newHTML(let s):
             let sc = scope(s)
@@ -121,13 +110,9 @@ public struct WebResponder: HTTPResponder {
         case .newAtom(let s):
             let sc = scope(s)
             return try await site.blocking {
-                let feed = try sc.cached("atom|" + (host ?? "") + "|" + (t.map(String.init) ?? "")) {
-                    let r = try Atom.newFeed(scope: sc, host: host, t: t)
-                    guard r.status == .ok, case .bytes(let b) = r.body else { return [] }
-                    return b
+                try sc.cachedPage("atom|" + (host ?? "") + "|" + (t.map(String.init) ?? "")) {
+                    try Atom.newFeed(scope: sc, host: host, t: t)
                 }
-                if feed.isEmpty { return try Atom.newFeed(scope: sc, host: host, t: t) }
-                return Reply(contentType: Atom.contentType, body: .bytes(feed))
             }
         case .description(let s):
             return .text(scope(s).title + "\n", type: "text/plain")
@@ -140,16 +125,10 @@ public struct WebResponder: HTTPResponder {
             let sc = scope(s)
             let etag = site.generation(sc) + "m"
             return try await site.blocking {
-                var found = true
-                let page = try sc.cached("m|" + mid) {
-                    guard let p = try MessagePage.render(site: site, scope: sc, mid: mid) else {
-                        found = false
-                        return []
-                    }
-                    return p
+                try sc.cachedPage("m|" + mid) {
+                    try MessagePage.render(site: site, scope: sc, mid: mid, etag: etag)
+                        ?? NotFound.render(scope: sc, mid: mid, host: host, upfx: "../")
                 }
-                if found && !page.isEmpty { return Reply.html(page, etag: etag) }
-                return try NotFound.render(scope: sc, mid: mid, host: host, upfx: "../")
             }
         case .raw(let s, let mid):
             let sc = scope(s)

@@ -41,12 +41,27 @@ public final class Scope: Sendable {
     /// A rendered fragment, cached until any inbox of the scope changes. `key` must name
     /// every input of `build` other than the archive's contents.
     func cached(_ key: String, _ build: () throws -> [UInt8]) rethrows -> [UInt8] {
-        if cache.isOff { return try build() }
-        let k = name + "|" + generations.tag(for: self) + "|" + key
-        if let hit = cache.get(k) { return hit }
-        let v = try build()
-        cache.put(k, v)
+        try cached(key, keeping: { (try build(), true) })
+    }
+
+    /// As `cached`, but `build` also says whether what it made may be kept (not when it stands
+    /// in for a message git could not give).
+    func cached(_ key: String, keeping build: () throws -> (bytes: [UInt8], keep: Bool)) rethrows -> [UInt8] {
+        if let hit = cachedValue(key) { return hit }
+        let (v, keep) = try build()
+        if keep { store(key, v) }
         return v
+    }
+
+    /// A page served from the cache until any inbox of the scope changes. `render`'s reply is
+    /// kept only when it is a whole page: 200, in one piece, standing in for no missing message
+    /// (`KeptPage` keeps its type and ETag with it). `key` must name every input of `render`
+    /// other than the archive's contents.
+    func cachedPage(_ key: String, _ render: () throws -> Reply) rethrows -> Reply {
+        if let hit = cachedValue(key), let page = KeptPage.reply(hit) { return page }
+        let r = try render()
+        if let kept = KeptPage.bytes(r) { store(key, kept) }
+        return r
     }
 
     /// The inbox's description (config, else its `description` file), read when the server starts.

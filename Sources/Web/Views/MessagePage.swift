@@ -5,7 +5,8 @@ import Mail
 /// diff link between differing copies), the `next prev parent reply` line, the thread
 /// skeleton and the reply instructions.
 enum MessagePage {
-    static func render(site: Site, scope: Scope, mid: String) throws -> [UInt8]? {
+    /// The page, nil when no message has the Message-ID.
+    static func render(site: Site, scope: Scope, mid: String, etag: String) throws -> Reply? {
         let (docs, thread) = try scope.copiesAndThread(mid: mid)
         guard let first = docs.first, let thread else { return nil }
         // a copy git cannot give is shown by its overview row, with why in place of its body
@@ -79,7 +80,9 @@ enum MessagePage {
         w.raw("</pre>")
         ReplyInstructions(message: m0, listAddress: first.inbox.config.primaryAddress).render(into: &w)
         Layout.end(&w, scope: scope, upfx: "../")
-        return w.bytes
+        var r = Reply.html(w.bytes, etag: etag)
+        r.standsIn = read.contains { $0.unavailable != nil }
+        return r
     }
 
     /// From, To, Cc, Subject, Date, Message-ID, In-Reply-To as on public-inbox.

@@ -89,7 +89,7 @@ enum SearchPage {
             }
         }
         let reply = try results(scope: scope, query: query, params: p, host: host, upfx: upfx)
-        if reply.status == .ok, reply.contentType == type, case .bytes(let b) = reply.body { scope.store(key, b) }
+        if reply.status == .ok, !reply.standsIn, reply.contentType == type, case .bytes(let b) = reply.body { scope.store(key, b) }
         return reply
     }
 
@@ -142,7 +142,8 @@ enum SearchPage {
                 scope: scope, docs: hits.docs, title: "search results for " + p.q, selfHref: base + p.href { $0.x = "A" },
                 id: URLs.uuid("q\n" + p.q), base: base)
         }
-        return try page(scope: scope, params: p, upfx: upfx, status: .ok) { w in
+        var standsIn = false
+        var reply = try page(scope: scope, params: p, upfx: upfx, status: .ok) { w in
             w.raw("<pre>Search results ordered by [")
             if p.relevance {
                 w.raw("<a href=\"" + HTML.attribute(p.href { $0.relevance = false }) + "\">date</a>|<b>relevance</b>]")
@@ -167,7 +168,7 @@ enum SearchPage {
                 "<pre><input type=submit value=\"download mbox.gz: \"><label><input type=radio name=x value=0 checked>results only</label>")
             w.raw(" <label><input type=radio name=x value=1>full threads</label></pre></form><hr>")
             if p.x == "t" {
-                try SearchThreadView.render(scope: scope, docs: hits.docs, upfx: upfx, into: &w)
+                standsIn = try SearchThreadView.render(scope: scope, docs: hits.docs, upfx: upfx, into: &w)
             } else {
                 summary(scope: scope, hits: hits.docs, params: p, terms: query.highlightTerms, upfx: upfx, into: &w)
             }
@@ -182,6 +183,8 @@ enum SearchPage {
             w.raw(nav.joined(separator: " | "))
             w.raw("</pre>")
         }
+        reply.standsIn = standsIn
+        return reply
     }
 
     /// One entry per hit: subject, author, date, and for the first hits a snippet.

@@ -5,7 +5,9 @@ import Mail
 /// overview whose links jump to the messages on the page, then every hit in full, nested by
 /// reply depth. Messages that are not hits appear only as the ghosts they leave.
 enum SearchThreadView {
-    static func render(scope: Scope, docs: [Doc], upfx: String, into w: inout HTMLWriter) throws {
+    /// Returns whether a message git could not give stood in (the page is then not to be kept).
+    @discardableResult
+    static func render(scope: Scope, docs: [Doc], upfx: String, into w: inout HTMLWriter) throws -> Bool {
         var byKey: [Int64: Doc] = [:]
         var rows: [OverviewRow] = []
         for d in docs {
@@ -34,27 +36,33 @@ enum SearchThreadView {
         // the messages, nested
         var list = NestedList()
         lastLevel = 0
+        var standsIn = false
         for e in entries {
             let level = min(e.level, lastLevel + 1)
             lastLevel = level
             list.enter(level, into: &w)
-            try message(scope: scope, e.doc, upfx: upfx, into: &w)
+            if try !message(scope: scope, e.doc, upfx: upfx, into: &w) { standsIn = true }
         }
         list.close(into: &w)
+        return standsIn
     }
 
     /// The anchor of a hit: unique per stored copy (the same Message-ID may be two hits).
     static func anchor(_ d: Doc) -> String { URLs.anchor(d.mid) + (d.key == d.row.num ? "" : "-\(d.key)") }
 
-    static func message(scope: Scope, _ d: Doc, upfx: String, into w: inout HTMLWriter) throws {
+    /// Returns false when git could not give the message and a stand-in took its place.
+    static func message(scope: Scope, _ d: Doc, upfx: String, into w: inout HTMLWriter) throws -> Bool {
         let id = anchor(d)
         let mhref = upfx + URLs.relativeMid(d.mid) + "/"
         w.raw("<article class=msg><pre><a href=#r" + id + " id=m" + id + ">*</a> <b>")
         w.text(d.row.subject.isEmpty ? "(no subject)" : d.row.subject)
         w.raw("</b>\n")
+        var whole = true
         w.append(
             bytes: try scope.cached("sx|\(d.inboxIndex)|\(d.row.blob)|\(upfx)|" + d.mid) {
+                () throws -> (bytes: [UInt8], keep: Bool) in
                 let (m, unavailable) = PageBounds.messageOrPlaceholder(d)
+                whole = unavailable == nil
                 var w = HTMLWriter(capacity: 8192)
                 ThreadPage.byline(m, d, mhref: mhref, into: &w)
                 w.raw("\n")
@@ -64,7 +72,8 @@ enum SearchThreadView {
                 w.raw("\n")
                 ThreadPage.entryLinks(mhref: mhref, nested: nil, into: &w)
                 w.raw("</pre></article>")
-                return w.bytes
+                return (w.bytes, whole)
             })
+        return whole
     }
 }
