@@ -68,7 +68,9 @@ public struct RemoteInbox: Sendable {
     public func configSnippet() throws -> (addresses: [String], newsgroup: String?) {
         guard let text = try HTTPGet.fetch(url + "/_/text/config/raw", allowMissing: true) else { return ([], nil) }
         let tmp = NSTemporaryDirectory() + "tidings-config-" + UUID().uuidString
-        FileManager.default.createFile(atPath: tmp, contents: Data(text))
+        guard FileManager.default.createFile(atPath: tmp, contents: Data(text)) else {
+            throw Subprocess.Failure(description: "cannot write \(tmp) to read \(url)/_/text/config/raw")
+        }
         defer { try? FileManager.default.removeItem(atPath: tmp) }
         let entries: [(key: String, value: String)]
         do {
