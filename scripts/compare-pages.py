@@ -11,10 +11,12 @@ import concurrent.futures
 import email
 import email.parser
 import email.policy
+import functools
 import gzip
-import os
 import re
+import sqlite3
 import sys
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -106,7 +108,7 @@ def why_tidings_finds_more(query, subject, text):
         stemmer takes the s off, Xapian's English (Snowball) stemmer keeps -us words whole;
       "numbers": it has the phrase only next to a number with a point or comma (`"PATCH v2"`
         in `PATCH v2.1`, `PATCH v2,1/2`): Xapian keeps `v2.1` one term, SQLite splits it.
-    A word counts as found in any of its plain forms (-s, -es, -ed, -ing)."""
+    Words are compared by their stems, as SQLite's Porter tokenizer makes them."""
     # each clause (`s:word`, `"a phrase"`, `word`) against the text its prefix searches
     for prefix, phrase, word in re.findall(r'(?:\b([a-z]+):)?(?:"([^"]+)"|([^\s"]+))', query):
         if prefix in ("d", "f", "t", "c", "a") or (word or "").upper() in ("AND", "OR", "NOT"):
@@ -132,22 +134,31 @@ def why_phrase(phrase, field):
 
 
 def why_word(word, field):
-    def plain(w):
-        return re.sub(r"(?:ing|ed|es|s)$", "", w) if len(w) > 4 else w
-
-    def stem_like(a, b):  # warn ~ warnings, notify ~ notifier
-        n = len(os.path.commonprefix([a, b]))
-        return n >= 4 and max(len(a), len(b)) - n <= 4
-
     tokens = re.findall(r"[A-Za-z0-9_]+", field.lower())
     for w in re.findall(r"[A-Za-z0-9]+", word.lower()):
-        alone = [t for t in tokens if "_" not in t and plain(t) == plain(w)]
-        part = any("_" in t and any(stem_like(x, w) for x in t.split("_")) for t in tokens)
+        alone = [t for t in tokens if "_" not in t and stem(t) == stem(w)]
+        part = any("_" in t and any(stem(x) == stem(w) for x in t.split("_")) for t in tokens)
         if part and not alone:
             return "identifier parts"
         if alone and all(t.endswith("us") and not w.endswith("us") for t in alone):
             return "stemmer"
     return None
+
+
+_stems = sqlite3.connect(":memory:", check_same_thread=False)
+_stems.execute("CREATE VIRTUAL TABLE s USING fts5(x, tokenize='porter unicode61 remove_diacritics 2')")
+_stems.execute("CREATE VIRTUAL TABLE v USING fts5vocab(s, 'row')")
+_stems_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=None)
+def stem(w):
+    """`w` as Tidings' stemmed full text has it: SQLite's own Porter tokenizer, asked."""
+    with _stems_lock:
+        _stems.execute("DELETE FROM s")
+        _stems.execute("INSERT INTO s(x) VALUES (?)", (w,))
+        row = _stems.execute("SELECT term FROM v").fetchone()
+    return row[0] if row else w
 
 
 explained = []

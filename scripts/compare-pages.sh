@@ -14,7 +14,7 @@
 #
 # Usage: scripts/compare-pages.sh [CORPUS]   (environment as lib-bench-serve.sh: WORK_DIR, KEEP,
 #        TIDINGS; MSGS=3000 THREAD_PAGES=1000 as bench-crawl.sh)
-BENCH_NAME=compare BENCH_PORT_BASE=18240
+BENCH_NAME=compare BENCH_PORT_BASE=18240 BENCH_NEEDS_WRK=0
 . "$(dirname "${BASH_SOURCE[0]}")/lib-bench-serve.sh"
 
 MSGS=${MSGS:-3000}

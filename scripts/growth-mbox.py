@@ -8,7 +8,9 @@ adds, in history order, as one mboxrd. Copy K is the same mail made distinct: ev
 in Message-ID, References and In-Reply-To becomes `<cK.LOCAL@DOMAIN>` (so replies still thread
 to their parents within the copy and never across copies), and Date and the From_ line are moved
 K * SHIFT_DAYS days later (default 800: after the corpus's two years), so copies follow each
-other in time as a growing list's years do. Bodies and other headers are untouched.
+other in time as a growing list's years do. The From address becomes `LOCAL+cK@DOMAIN`, so each
+copy's patch series are its own (the same author and subject would otherwise make every series
+one version richer per copy, which no real list is). Bodies and other headers are untouched.
 """
 import os
 import re
@@ -62,6 +64,7 @@ for _, committed in blobs:
 ID = re.compile(rb"<([^<>\s]+)>")
 ID_HEADERS = (b"message-id", b"references", b"in-reply-to")
 FROM_LINE = re.compile(rb"^>*From ", re.M)
+ADDRESS = re.compile(rb"([A-Za-z0-9._%+=-]+)@(?=[A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 
 
 def shifted(t, seconds):
@@ -87,6 +90,9 @@ def rewrite(raw, k):
             current = name
         if k and name in ID_HEADERS:
             line = ID.sub(lambda m: b"<c%d." % k + m.group(1) + b">", line)
+        elif k and name == b"from":
+            # each copy has its own authors: a patch series gains no version per copy
+            line = ADDRESS.sub(lambda m: m.group(1) + b"+c%d@" % k, line, count=1)
         elif k and name == b"date" and line[:1] not in (b" ", b"\t"):
             value = line.split(b":", 1)[1].decode("utf-8", "replace").strip()
             t = parsedate_tz(value)

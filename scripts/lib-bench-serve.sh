@@ -20,7 +20,8 @@ ROOT_MID=${ROOT_MID:-20200319091407.1481-1-joro@8bytes.org}
 TD_PORT=${TD_PORT:-$((BENCH_PORT_BASE + 1))}
 PI_PORT=${PI_PORT:-$((BENCH_PORT_BASE + 2))}
 
-command -v wrk >/dev/null || bench_die "wrk not found (apt-get install wrk)"
+# BENCH_NEEDS_WRK=0: the caller only asks the servers itself (compare-pages.sh, search-fidelity.sh)
+[[ ${BENCH_NEEDS_WRK:-1} == 0 ]] || command -v wrk >/dev/null || bench_die "wrk not found (apt-get install wrk)"
 command -v public-inbox-httpd >/dev/null || bench_die "public-inbox-httpd not found (apt-get install public-inbox)"
 
 bench_tidings_binary

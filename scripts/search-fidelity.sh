@@ -6,7 +6,7 @@
 # Usage: scripts/search-fidelity.sh [CORPUS]     (environment as lib-bench-serve.sh: KEEP, WORK_DIR, …)
 #
 # Prints one row per query: both counts, the difference in %, and whether it is within 5%.
-BENCH_NAME=fidelity BENCH_PORT_BASE=18210
+BENCH_NAME=fidelity BENCH_PORT_BASE=18210 BENCH_NEEDS_WRK=0
 . "$(dirname "${BASH_SOURCE[0]}")/lib-bench-serve.sh"
 
 mapfile -t QUERIES <"$ROOT/scripts/fidelity-queries.txt"  # issue 9's 30 queries (compare-pages.sh asks them too)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine and runs every check CI runs: format lint, then the tests.
-# The tests run in two passes: the suites that index the whole corpus with the real
+# The tests run in passes: the suites that index the whole corpus with the real
 # public-inbox-index (minutes of both cores) run after the rest, so they do not starve the
 # servers that the timing-sensitive suites (timeouts, connection caps, protocol clients) start.
 set -euo pipefail
@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift format lint --recursive --strict Sources Tests Package.swift
 swift build --build-tests
-corpus_suites='NumberingTests|DamagedArchiveTests'
+corpus_suites='NumberingTests|DamagedArchiveTests|ComparePagesTests'
 # mirroring runs real public-inbox, grok-pull, lei and several servers: apart from the rest too
 mirror_suites='MirrorTests'
 swift test --skip-build --skip "$corpus_suites|$mirror_suites"
