@@ -103,15 +103,22 @@ public enum SearchUpgrade {
         var gist: String
     }
 
-    /// The search documents, series and crash facts of a batch, parsed on every core (nil: the blob
-    /// could not be read).
+    /// The search documents, series and crash facts of a batch, parsed on every core (nil: git
+    /// does not have the blob, or could not give it twice). A failure other than a missing
+    /// object may be git passing away (once it fails, the rest of the round trip fails too), so
+    /// each such blob is asked again alone, from a reader started afresh: a passing failure must
+    /// not drop a message from the full text, and one corrupt object must not stop the upgrade.
     static func documents(_ batch: [(num: Int64, blob: String, primary: String)], inbox: Inbox) -> [Parsed?] {
+        let raws = inbox.raws(blobs: batch.map(\.blob)).enumerated().map { i, r in
+            if case .failure(let e) = r, !(e is CatFile.Missing) { return Result { try inbox.raw(blob: batch[i].blob) } }
+            return r
+        }
         let slots = UnsafeMutableBufferPointer<Parsed?>.allocate(capacity: batch.count)
         slots.initialize(repeating: nil)
         defer { slots.deallocate() }
         nonisolated(unsafe) let out = slots
         DispatchQueue.concurrentPerform(iterations: batch.count) { i in
-            if let raw = try? inbox.raw(blob: batch[i].blob) {
+            if case .success(let raw) = raws[i] {
                 let m = Message.parse(raw)
                 let lines = BodyLines(SearchDocument.text(of: m))
                 out[i] = Parsed(

@@ -167,4 +167,29 @@ import TestSupport
         #expect(try FidelityTests.termsIndexed(upgraded.index, num: num) == [0, 0])
         #expect(try upgraded.index.search(SearchQuery.parse("drm_ioctl_virtgpu_transfer_to_host", now: F.now)).rows.isEmpty)
     }
+
+    @Test func aCorruptObjectCostsTheUpgradeOnlyItsOwnMessage() throws {
+        let t = try TemporaryInbox()
+        try t.importFiles(["004", "016", "022", "044", "045"].map { Fixtures.corpusPath(F.entry($0).file) })
+        try t.inbox.index.writeBatches { db in
+            try db.execute(sql: "DELETE FROM meta WHERE key='fulltext'; UPDATE meta SET value='6' WHERE key='schema'")
+        }
+        // 016's blob is there but unreadable: git cat-file fails on it (and on what it was asked after it)
+        let git = t.inbox.repository.epochPath(0)
+        try DamagedGit.unpack(git)
+        let blob = try #require(try t.inbox.index.messages(mid: F.mid("016")).first?.blob)
+        let path = "\(git)/objects/\(blob.prefix(2))/\(blob.dropFirst(2))"
+        try FileManager.default.removeItem(atPath: path)
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("not zlib at all".utf8)))
+        let upgraded = try Inbox(config: t.inbox.config)
+        #expect(try !SearchUpgrade.needed(upgraded.index))
+        func hits(_ q: String) throws -> [String] {
+            try upgraded.index.search(SearchQuery.parse(q, now: F.now), limit: 100).rows.map(\.mid)
+        }
+        // the others, asked after it in the same round trip, are all in the new full text
+        #expect(try hits("drm_ioctl_virtgpu_transfer_to_host") == [F.mid("022")])
+        #expect(try hits("\"file descriptor\"") == [F.mid("045")])
+        #expect(try hits("possible_crtcs") == [F.mid("004")])
+        #expect(try hits("pyroute2").isEmpty)
+    }
 }

@@ -100,9 +100,10 @@ public struct WebResponder: HTTPResponder {
             if let p = SearchParams(SearchParams.decode(request.uri.query ?? "")), p.q.contains(where: { !$0.isWhitespace }) {
                 return try await site.searching { try SearchPage.render(scope: sc, params: p, host: host) }
             }
-            let etag = site.generation(sc) + "t" + (t.map(String.init) ?? "")
             return try await site.blocking {
-                try sc.cachedPage("topics|" + (t.map(String.init) ?? "")) { try TopicsPage.render(scope: sc, t: t, etag: etag) }
+                try sc.cachedPage("topics|" + (t.map(String.init) ?? "")) { generation in
+                    try TopicsPage.render(scope: sc, t: t, etag: generation + "t" + (t.map(String.init) ?? ""))
+                }
             }
         case .newHTML(let s):
             let sc = scope(s)
@@ -110,7 +111,7 @@ public struct WebResponder: HTTPResponder {
         case .newAtom(let s):
             let sc = scope(s)
             return try await site.blocking {
-                try sc.cachedPage("atom|" + (host ?? "") + "|" + (t.map(String.init) ?? "")) {
+                try sc.cachedPage("atom|" + (host ?? "") + "|" + (t.map(String.init) ?? "")) { _ in
                     try Atom.newFeed(scope: sc, host: host, t: t)
                 }
             }
@@ -123,10 +124,9 @@ public struct WebResponder: HTTPResponder {
             return try await site.blocking { TextPages.render(scope: sc, key: key, raw: raw, host: host) }
         case .message(let s, let mid):
             let sc = scope(s)
-            let etag = site.generation(sc) + "m"
             return try await site.blocking {
-                try sc.cachedPage("m|" + mid) {
-                    try MessagePage.render(site: site, scope: sc, mid: mid, etag: etag)
+                try sc.cachedPage("m|" + mid) { generation in
+                    try MessagePage.render(site: site, scope: sc, mid: mid, etag: generation + "m")
                         ?? NotFound.render(scope: sc, mid: mid, host: host, upfx: "../")
                 }
             }

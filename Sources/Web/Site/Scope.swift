@@ -53,14 +53,17 @@ public final class Scope: Sendable {
         return v
     }
 
-    /// A page served from the cache until any inbox of the scope changes. `render`'s reply is
-    /// kept only when it is a whole page: 200, in one piece, standing in for no missing message
-    /// (`KeptPage` keeps its type and ETag with it). `key` must name every input of `render`
-    /// other than the archive's contents.
-    func cachedPage(_ key: String, _ render: () throws -> Reply) rethrows -> Reply {
-        if let hit = cachedValue(key), let page = KeptPage.reply(hit) { return page }
-        let r = try render()
-        if let kept = KeptPage.bytes(r) { store(key, kept) }
+    /// A page served from the cache until any inbox of the scope changes. `render` gets the
+    /// scope's generation, the one the page is kept under, to make its ETag from (so a kept
+    /// page's ETag is always its own). Its reply is kept only when it is a whole page: 200, in
+    /// one piece, standing in for no missing message (`KeptPage` keeps its type and ETag with
+    /// it). `key` must name every input of `render` other than the archive's contents.
+    func cachedPage(_ key: String, _ render: (_ generation: String) throws -> Reply) rethrows -> Reply {
+        let generation = generations.tag(for: self)
+        let k = name + "|" + generation + "|" + key
+        if !cache.isOff, let hit = cache.get(k), let page = KeptPage.reply(hit) { return page }
+        let r = try render(generation)
+        if !cache.isOff, let kept = KeptPage.bytes(r) { cache.put(k, kept) }
         return r
     }
 

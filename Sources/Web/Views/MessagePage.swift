@@ -80,8 +80,10 @@ enum MessagePage {
         w.raw("</pre>")
         ReplyInstructions(message: m0, listAddress: first.inbox.config.primaryAddress).render(into: &w)
         Layout.end(&w, scope: scope, upfx: "../")
-        var r = Reply.html(w.bytes, etag: etag)
-        r.standsIn = read.contains { $0.unavailable != nil }
+        // a stand-in has no ETag: once git has the message again, a client must not keep it by a 304
+        let standsIn = read.contains { $0.unavailable != nil }
+        var r = Reply.html(w.bytes, etag: standsIn ? nil : etag)
+        r.standsIn = standsIn
         return r
     }
 
