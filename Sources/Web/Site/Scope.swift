@@ -26,16 +26,19 @@ public final class Scope: Sendable {
         title = Scope.title(inboxes: inboxes, isAll: isAll)
     }
 
+    /// The cache's key for `key` of this scope at `generation` (a new generation: new keys).
+    private func fullKey(_ key: String, _ generation: String) -> String { name + "|" + generation + "|" + key }
+
     /// A cached value (see `cached`), if present.
     func cachedValue(_ key: String) -> [UInt8]? {
         if cache.isOff { return nil }
-        return cache.get(name + "|" + generations.tag(for: self) + "|" + key)
+        return cache.get(fullKey(key, generations.tag(for: self)))
     }
 
     /// Stores a value for `cachedValue`.
     func store(_ key: String, _ value: [UInt8]) {
         if cache.isOff { return }
-        cache.put(name + "|" + generations.tag(for: self) + "|" + key, value)
+        cache.put(fullKey(key, generations.tag(for: self)), value)
     }
 
     /// A rendered fragment, cached until any inbox of the scope changes. `key` must name
@@ -60,7 +63,7 @@ public final class Scope: Sendable {
     /// it). `key` must name every input of `render` other than the archive's contents.
     func cachedPage(_ key: String, _ render: (_ generation: String) throws -> Reply) rethrows -> Reply {
         let generation = generations.tag(for: self)
-        let k = name + "|" + generation + "|" + key
+        let k = fullKey(key, generation)
         if !cache.isOff, let hit = cache.get(k), let page = KeptPage.reply(hit) { return page }
         let r = try render(generation)
         if !cache.isOff, let kept = KeptPage.bytes(r) { cache.put(k, kept) }

@@ -256,9 +256,8 @@ enum SearchPage {
         let scope: Scope
         let ids: [(Int, Int64)]
         var pos = 0
-        var blobs: [Int64: String] = [:]
         var blobsEnd = 0
-        /// The batch's blobs in order, and where each article's is among them.
+        /// The batch's blobs in order, and where each article's is among them (none: no blob).
         var blobList: [String] = []
         var blobIndex: [Int64: Int] = [:]
         var ahead = ReadAhead()
@@ -277,7 +276,7 @@ enum SearchPage {
                         // a batch: the following ids of the same inbox
                         var end = pos
                         while end < ids.count && end - pos < 256 && ids[end].0 == ids[pos].0 { end += 1 }
-                        blobs = try scope.inboxes[ids[pos].0].index.blobs(nums: ids[pos..<end].map(\.1))
+                        let blobs = try scope.inboxes[ids[pos].0].index.blobs(nums: ids[pos..<end].map(\.1))
                         blobsEnd = end
                         blobList = []
                         blobIndex = [:]
@@ -290,12 +289,10 @@ enum SearchPage {
                     }
                     let (i, num) = ids[pos]
                     pos += 1
-                    guard blobs[num] != nil else { continue }
                     // read with the next ones of the batch (those with a blob)
                     let found = blobList
-                    guard let raw = ahead.raw(scope.inboxes[i], at: blobIndex[num]!, count: found.count, blob: { found[$0] }) else {
-                        continue
-                    }
+                    guard let at = blobIndex[num], let raw = ahead.raw(scope.inboxes[i], at: at, count: found.count, blob: { found[$0] })
+                    else { continue }
                     out += Mbox.entry(raw)
                 }
                 return out.isEmpty ? nil : out

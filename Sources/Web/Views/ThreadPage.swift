@@ -18,7 +18,7 @@ enum ThreadPage {
         var r = Reply(contentType: Reply.htmlType, body: .stream(source))
         r.keepsPlainBody = true
         // not a page with a message git could not give: it shows whole once the object is back
-        r.onComplete = { page in if !source.degraded { scope.store(key, page) } }
+        r.onComplete = { page in if !source.standsIn { scope.store(key, page) } }
         return r
     }
 
@@ -65,8 +65,8 @@ enum ThreadPage {
         /// Messages read ahead of their entries, by doc key: one round trip to git for the next
         /// several (waiting on git once per message was an eighth of a thread page).
         var readAhead: [Int64: Result<[UInt8], Error>] = [:]
-        /// Whether an entry stood in for a message git could not give.
-        var degraded = false
+        /// Whether an entry stood in for a message git could not give (as `Reply.standsIn`).
+        var standsIn = false
         static let readAheadCount = 32
 
         init(scope: Scope, model: ThreadModel, mid: String, nested: Bool) {
@@ -217,7 +217,7 @@ enum ThreadPage {
             } catch {
                 // git cannot give this message (a partial mirror, a damaged pack): its entry says
                 // so and the page goes on (nothing is cached: it shows once the object is back)
-                degraded = true
+                standsIn = true
                 var u = HTMLWriter(capacity: 512)
                 PageBounds.unavailable(error, into: &u)
                 u.raw("\n<a href=#m" + id + " id=e" + id + ">^</a> ")
