@@ -5,6 +5,9 @@
 #   2. slowloris: 1,000 sockets each send one byte; connections held, a real request's time
 #   3. wrk -c1000 for 20 s on message pages: p99, timeouts, RSS before and after
 #   4. a 50 MB message already in an archive: time, size and peak RSS of its pages and feeds
+#   5. thread pages under 1,000 connections: wrk -c1000 over distinct T/ pages (peak RSS, RSS
+#      after 5 s idle, p99, timeouts), then 800 and 3,000 clients that ask for T/ pages and
+#      never read (RSS while they hang on, and once they are gone)
 # Usage: scripts/bench-hostile.sh [CORPUS_BUNDLE]   (TIDINGS=path/to/tidings, WORK_DIR=reuse,
 #        ONLY=24 to run sections 2 and 4 only)
 set -euo pipefail
@@ -14,6 +17,7 @@ ONLY=${ONLY:-1234}
 CORPUS=${1:-${CORPUS_BUNDLE:-$ROOT/../shared/corpus/virtualization-2019-2020.bundle}}
 PORT=${PORT:-18931}
 MID=${MID:-20200103184044.73568-1-dverkamp@chromium.org}
+read -r -a SERVE_ARGS <<<"${SERVE_ARGS:-}"
 WRK_SECONDS=${WRK_SECONDS:-20}
 command -v wrk >/dev/null || bench_die "wrk not found (apt-get install wrk)"
 TIDINGS=${TIDINGS:-$ROOT/.build/release/tidings}
@@ -39,6 +43,7 @@ start() {
 }
 stop() { kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=; }
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$SERVER/status"; }
+hwm_mb() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$SERVER/status"; }
 PAGE=http://127.0.0.1:$PORT/bench/$MID/
 
 if [[ $ONLY == *1* ]]; then
@@ -173,4 +178,47 @@ wait "${pids[@]}"
 echo "big message: 4 concurrent new.atom in $(echo "$(date +%s.%N) - $t0" | bc) s; peak RSS $(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$SERVER/status") MB"
 stop
 rm -rf "$BIG"
+fi
+
+if [[ $ONLY == *5* ]]; then
+bench_log "5. thread pages under 1,000 connections"
+sqlite3 "$WORK/inbox/tidings.sqlite3" "SELECT mid FROM over GROUP BY tid ORDER BY min(num) LIMIT 3000" |
+	python3 -c 'import sys, urllib.parse
+for l in sys.stdin: print("/bench/" + urllib.parse.quote(l.strip(), safe="-._~!$&\x27()*+,;=:@") + "/T/")' >"$WORK/threads.txt"
+start "${SERVE_ARGS[@]}"
+ulimit -Sn "$(ulimit -Hn)" 2>/dev/null || true
+wrk -t2 -c1000 -d"${WRK_SECONDS}s" --latency --timeout 10s -s "$ROOT/scripts/crawl-walk.lua" "http://127.0.0.1:$PORT" -- "$WORK/threads.txt" GET 2 >"$WORK/wrk-T.txt" 2>&1 || true
+peak=$(hwm_mb)
+sleep 5
+grep -E "Requests/sec|99%|Socket errors|Non-2xx" "$WORK/wrk-T.txt" | sed 's/^/wrk -c1000 T\/: /'
+echo "wrk -c1000 T/: peak RSS $peak MB, $(rss_mb) MB after 5 s idle"
+stop
+for n in 800 3000; do
+	start "${SERVE_ARGS[@]}"
+	python3 - "$PORT" "$WORK/threads.txt" "$n" "$SERVER" <<'PY'
+import os, socket, sys, time
+port, paths, n, pid = int(sys.argv[1]), [l.strip() for l in open(sys.argv[2])], int(sys.argv[3]), sys.argv[4]
+import resource
+resource.setrlimit(resource.RLIMIT_NOFILE, (n + 100, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+def rss(key):
+    for l in open(f"/proc/{pid}/status"):
+        if l.startswith(key): return int(l.split()[1]) // 1024
+socks = []
+for i in range(n):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    try:
+        s.connect(("127.0.0.1", port))
+        s.sendall(f"GET {paths[i % len(paths)]} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    except OSError as e:
+        print(f"client {i}: {e}"); s.close(); break
+    socks.append(s)
+time.sleep(8)
+held = rss("VmRSS")
+for s in socks: s.close()
+time.sleep(5)
+print(f"{n} clients that never read: RSS {held} MB while they hang on, peak {rss('VmHWM')} MB, {rss('VmRSS')} MB 5 s after they left")
+PY
+	stop
+done
 fi

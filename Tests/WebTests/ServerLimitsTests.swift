@@ -84,6 +84,41 @@ import Testing
         #expect(try await RawSocket.offPool { s.isClosed(within: 5) })
     }
 
+    /// A 100 MB body sent to pages that take none (a thread page, an unknown inbox, a POST with
+    /// no query) is not read to be dropped: the answer comes after the head and the connection
+    /// closes, while the client has sent a sliver of the body.
+    @Test func unreadLargeBodyClosesInsteadOfDraining() async throws {
+        var limits = Self.tight(maxConnections: 100)
+        limits.bodyTimeout = .seconds(60)  // the answer, not a timeout, must end these requests
+        let server = try await LiveServer.start(site: fx.site, limits: limits)
+        defer { server.stop() }
+        let cases = [
+            ("POST", Self.page + "T/", 405), ("GET", Self.page, 200), ("POST", "/nowhere/", 405), ("POST", Self.page, 404),
+        ]
+        for (method, path, status) in cases {
+            let s = try RawSocket(port: server.port)
+            defer { s.close() }
+            let r = try await RawSocket.offPool {
+                s.send("\(method) \(path) HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n")
+                s.send([UInt8](repeating: UInt8(ascii: "a"), count: 256 << 10))  // the rest never comes
+                return RawSocket.parse(s.readAll(timeout: 15))
+            }
+            #expect(r.status == status, "\(method) \(path)")
+            #expect(r.head.lowercased().contains("connection: close"), "\(method) \(path)")
+            #expect(try await RawSocket.offPool { s.isClosed(within: 5) }, "\(method) \(path)")
+        }
+        // a small body is still read and dropped, and the connection kept for the next request
+        let s = try RawSocket(port: server.port)
+        defer { s.close() }
+        let both = try await RawSocket.offPool {
+            s.send("POST \(Self.page)T/ HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+            s.send("GET \(Self.page) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            return String(decoding: s.readAll(timeout: 15), as: UTF8.self)
+        }
+        #expect(both.hasPrefix("HTTP/1.1 405"))
+        #expect(both.contains("HTTP/1.1 200"))
+    }
+
     /// Queries over the term limits are refused with the reason; searches beyond the admitted
     /// number get 503 with Retry-After while pages are served.
     @Test func searchesAreBoundedAndRefusedWhenOverloaded() async throws {

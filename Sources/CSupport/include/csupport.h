@@ -10,3 +10,6 @@ int csupport_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from);
 
 /// posix_spawn_file_actions_addchdir_np(actions, path): the child starts in `path`.
 int csupport_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path);
+
+/// malloc_trim(0): glibc gives the free memory of every arena back to the system.
+int csupport_malloc_trim(void);

@@ -160,7 +160,10 @@ enum Mbox {
         if let cacheKey, let hit = scope.cachedValue(cacheKey) { return downloaded(hit, filename: filename) }
         var r = Reply(contentType: "application/gzip", body: .stream(try stream()))
         r.gzipBody = true
-        if let cacheKey { r.onComplete = { bytes in scope.store(cacheKey, bytes) } }
+        if let cacheKey, let limit = scope.keepLimit {
+            r.onComplete = { bytes in scope.store(cacheKey, bytes) }
+            r.keepLimit = limit
+        }
         r.headers = [(.contentDisposition, "inline; filename=\(filename).mbox.gz")]
         return r
     }

@@ -125,6 +125,13 @@ final class ConnectionRequestWatcher: ChannelDuplexHandler, RemovableChannelHand
     typealias OutboundOut = HTTPResponsePart
     private var clock: ConnectionClock?
     private var closeAfterAnswer = false
+    /// The body of the request being read is still arriving, and how much more of it is
+    /// declared (nil: chunked, unknown).
+    private var bodyOpen = false
+    private var bodyLeft: Int?
+    /// An unread rest of a body up to this size is read and dropped to keep the connection;
+    /// a larger one (a 100 MB POST to a page that takes none) closes it after the answer.
+    static let drainLimit = 64 << 10
 
     func handlerAdded(context: ChannelHandlerContext) {
         clock = try? context.pipeline.syncOperations.handler(type: ConnectionBytesWatcher.self).clock
@@ -133,11 +140,15 @@ final class ConnectionRequestWatcher: ChannelDuplexHandler, RemovableChannelHand
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if let clock {
             switch unwrapInboundIn(data) {
-            case .head:
+            case .head(let head):
                 clock.inFlight += 1
                 clock.enter(.body)
-            case .body: break
-            case .end: clock.enter(.answering)
+                bodyOpen = true
+                bodyLeft = head.headerFields[.transferEncoding] == nil ? Int(head.headerFields[.contentLength] ?? "0") : nil
+            case .body(let b): bodyLeft = bodyLeft.map { $0 - b.readableBytes }
+            case .end:
+                bodyOpen = false
+                clock.enter(.answering)
             }
         }
         context.fireChannelRead(data)
@@ -145,9 +156,19 @@ final class ConnectionRequestWatcher: ChannelDuplexHandler, RemovableChannelHand
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
-        case .head(let head):
+        case .head(var head):
             // 413: the rest of the body is not read (the connection closes after the answer)
             if head.status == .contentTooLarge { closeAfterAnswer = true }
+            // an answer given before a large body was read (a 100 MB POST to a page that takes
+            // none): the connection closes after it instead of reading the rest to drop it
+            if bodyOpen && (bodyLeft ?? .max) > Self.drainLimit && !closeAfterAnswer {
+                closeAfterAnswer = true
+                head.headerFields[.connection] = "close"
+                // an answer before the body ended: the body timeout no longer applies
+                if let clock, clock.phase == .body { clock.enter(.answering) }
+                context.write(wrapOutboundOut(.head(head)), promise: promise)
+                return
+            }
             // an answer before the body ended (413): the body timeout no longer applies
             if let clock, clock.phase == .body { clock.enter(.answering) }
         case .body: break

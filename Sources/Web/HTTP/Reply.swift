@@ -3,6 +3,7 @@ import Hummingbird
 import Index
 import Logging
 import NIOCore
+import Support
 
 /// Pulls a large body chunk by chunk (each `next()` is blocking work, run on the site's pool).
 protocol ChunkSource: AnyObject, Sendable {
@@ -31,6 +32,9 @@ struct Reply: Sendable {
     /// `onComplete` gets the body as the stream gave it, before any gzip (a page kept to serve
     /// again, whatever the next client accepts).
     var keepsPlainBody = false
+    /// The largest body gathered for `onComplete` (the cache's largest value): a larger one is
+    /// not kept, and its bytes are let go as soon as it outgrows this.
+    var keepLimit = 0
     /// The page shows a stand-in for a message git could not give (a partial mirror): served,
     /// never kept in the cache (the object may come back without the inbox changing).
     var standsIn = false
@@ -74,6 +78,36 @@ struct Reply: Sendable {
         r.headers = [(.location, location)]
         r.compress = false
         return r
+    }
+}
+
+/// What a stream gathers to keep once it ends (`Reply.onComplete`): at most `limit` bytes, and
+/// only while the site's budget for bytes gathered by all streams at once has room, so a
+/// thousand streams in flight hold a bounded total, not a page each.
+struct StreamKeeper {
+    private(set) var whole: [UInt8]?
+    private var taken = 0
+    let limit: Int
+    let budget: ByteBudget
+
+    init(limit: Int, budget: ByteBudget) {
+        self.limit = limit
+        self.budget = budget
+        whole = limit > 0 ? [] : nil
+    }
+
+    mutating func append(_ b: some Collection<UInt8>) {
+        guard whole != nil else { return }
+        guard whole!.count + b.count <= limit, budget.take(b.count) else { return release() }
+        taken += b.count
+        whole! += b
+    }
+
+    /// Stops gathering and gives the bytes back to the budget.
+    mutating func release() {
+        whole = nil
+        budget.give(taken)
+        taken = 0
     }
 }
 
@@ -131,16 +165,14 @@ extension Site {
             let site = self
             let onComplete = reply.onComplete
             let plain = reply.keepsPlainBody
+            let limit = reply.keepLimit
             return Response(
                 status: reply.status, headers: fields,
                 body: ResponseBody { writer in
                     let z = gz ? try GzipStream() : nil
                     var pending: [UInt8] = []
-                    var kept: [UInt8]? = onComplete == nil ? nil : []
-                    func keep(_ b: some Collection<UInt8>) {
-                        guard kept != nil else { return }
-                        if kept!.count + b.count > 16 << 20 { kept = nil } else { kept! += b }
-                    }
+                    var kept = StreamKeeper(limit: onComplete == nil ? 0 : limit, budget: site.keeping)
+                    defer { kept.release() }
                     while true {
                         // pieces up to 32 KiB per trip to the blocking pool (a thread page: one
                         // piece per message), not one trip per piece
@@ -154,15 +186,18 @@ extension Site {
                         if pending.count < 32768 { continue }
                         let out: ByteBuffer
                         if let z { out = try z.compress(pending) } else { out = ByteBuffer(bytes: pending) }
-                        keep(plain ? pending[...] : Array(out.readableBytesView)[...])
-                        pending.removeAll(keepingCapacity: true)
+                        if plain { kept.append(pending[...]) } else { kept.append(out.readableBytesView) }
+                        // the next piece is made only once this one is taken by the socket (NIO's
+                        // writer waits while the channel is not writable)
+                        pending = []
                         if out.readableBytes > 0 { try await writer.write(out) }
                     }
                     let last = try z.map { try $0.compress(pending, finish: true) } ?? ByteBuffer(bytes: pending)
-                    keep(plain ? pending[...] : Array(last.readableBytesView)[...])
+                    if plain { kept.append(pending[...]) } else { kept.append(last.readableBytesView) }
+                    pending = []
                     if last.readableBytes > 0 { try await writer.write(last) }
                     try await writer.finish(nil)
-                    if let kept, let onComplete { onComplete(kept) }
+                    if let whole = kept.whole, let onComplete { onComplete(whole) }
                 })
         }
     }

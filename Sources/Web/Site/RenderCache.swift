@@ -64,8 +64,11 @@ final class RenderCache: @unchecked Sendable {
         return bytes.withUnsafeBytes { CachedDeflate.decompress($0, count: inflated) }
     }
 
+    /// The largest value `put` keeps.
+    var largestValue: Int { budget / 8 }
+
     func put(_ key: String, _ value: [UInt8]) {
-        guard let ring, !value.isEmpty, value.count <= budget / 8 else { return }
+        guard let ring, !value.isEmpty, value.count <= largestValue else { return }
         // a page is kept deflated when that makes it smaller: more pages in the same ring
         let deflated = value.count >= CachedDeflate.minimum ? CachedDeflate.compress(value) : nil
         let stored = deflated ?? value

@@ -41,6 +41,10 @@ public final class Scope: Sendable {
         cache.put(fullKey(key, generations.tag(for: self)), value)
     }
 
+    /// The largest value the cache keeps (nil: the cache is off): a streamed page is gathered to
+    /// be kept only up to this size.
+    var keepLimit: Int? { cache.isOff ? nil : cache.largestValue }
+
     /// A rendered fragment, cached until any inbox of the scope changes. `key` must name
     /// every input of `build` other than the archive's contents.
     func cached(_ key: String, _ build: () throws -> [UInt8]) rethrows -> [UInt8] {

@@ -18,6 +18,10 @@ public final class Site: Sendable {
     /// Searches run here, apart from page rendering (see `SearchGate`).
     let searches: SearchGate
     let cache: RenderCache
+    /// Bytes that streamed pages gather at once to keep in the cache (a quarter of its budget).
+    let keeping: ByteBudget
+    /// The heap given back after a burst of work.
+    let idleTrim = IdleTrim()
     let generations: Generations
     /// Manifest entries of the epochs, kept until their refs move.
     let manifests = ManifestCache()
@@ -37,6 +41,7 @@ public final class Site: Sendable {
         let cache = RenderCache(budget: cacheBytes)
         let generations = Generations(inboxes: inboxes)
         self.cache = cache
+        keeping = ByteBudget(limit: cacheBytes / 4)
         self.generations = generations
         var s: [String: Scope] = [:]
         for ib in inboxes where ib.name != "all" {
@@ -56,12 +61,16 @@ public final class Site: Sendable {
 
     /// Runs blocking work off the event loops.
     func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await pool.runIfActive(body)
+        idleTrim.begin()
+        defer { idleTrim.end() }
+        return try await pool.runIfActive(body)
     }
 
     /// Runs a search within the search limits (its own threads, admission, deadline).
     func searching<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await searches.run(body)
+        idleTrim.begin()
+        defer { idleTrim.end() }
+        return try await searches.run(body)
     }
 
     /// A tag that changes whenever any inbox of `scope` changes (checked at most once a second).

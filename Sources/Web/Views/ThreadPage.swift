@@ -18,7 +18,10 @@ enum ThreadPage {
         var r = Reply(contentType: Reply.htmlType, body: .stream(source))
         r.keepsPlainBody = true
         // not a page with a message git could not give: it shows whole once the object is back
-        r.onComplete = { page in if !source.standsIn { scope.store(key, page) } }
+        if let limit = scope.keepLimit {
+            r.onComplete = { page in if !source.standsIn { scope.store(key, page) } }
+            r.keepLimit = limit
+        }
         return r
     }
 
@@ -68,6 +71,9 @@ enum ThreadPage {
         /// Whether an entry stood in for a message git could not give (as `Reply.standsIn`).
         var standsIn = false
         static let readAheadCount = 32
+        /// At most this many bytes of messages are read ahead (by the sizes the index records): a
+        /// page held by a client that reads slowly holds them until it is written.
+        static let readAheadBytes = 256 << 10
 
         init(scope: Scope, model: ThreadModel, mid: String, nested: Bool) {
             self.scope = scope
@@ -136,11 +142,14 @@ enum ThreadPage {
         func raw(_ d: Doc) throws -> [UInt8] {
             if let r = readAhead.removeValue(forKey: d.key) { return try r.get() }
             var docs = [d]
+            var bytes = d.row.bytes
             var s = step + 1
             while s < order.count && docs.count < Self.readAheadCount {
                 if let e = model.entries[order[s]].doc, e.inboxIndex == d.inboxIndex, readAhead[e.key] == nil,
                     !docs.contains(where: { $0.key == e.key }), scope.cachedValue(entryKey(e)) == nil
                 {
+                    bytes += e.row.bytes
+                    if bytes > Self.readAheadBytes { break }
                     docs.append(e)
                 }
                 s += 1
