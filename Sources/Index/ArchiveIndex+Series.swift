@@ -7,11 +7,13 @@ extension ArchiveIndex {
     /// the same version and count, this close to its first message (seconds).
     public static let unthreadedWindow: Int64 = 3600
 
-    /// The series that the message `mid` (a cover letter or a patch) belongs to, every version
-    /// of it, nil when `mid` is neither (or the index predates series and is not upgraded yet).
+    /// The series that the message `mid` belongs to, every version of it: `mid` a cover letter
+    /// or patch, or any other message of its thread, which resolves to the member it answers
+    /// (`SeriesQuery.resolve`); nil outside series threads (or when the index predates series
+    /// and is not upgraded yet).
     public func series(of mid: String) throws -> PatchSeries? {
         try pool.read { db in
-            guard try SeriesRows.exist(db), let start = try SeriesQuery(db).member(mid: mid) else { return nil }
+            guard try SeriesRows.exist(db), let start = try SeriesQuery(db).resolve(mid: mid) else { return nil }
             return try SeriesQuery(db).series(around: start)
         }
     }
@@ -21,7 +23,7 @@ extension ArchiveIndex {
     /// no diffstats, and every other version by its first message only.
     public func seriesOutline(of mid: String) throws -> PatchSeries? {
         try pool.read { db in
-            guard try SeriesRows.exist(db), let start = try SeriesQuery(db).member(mid: mid) else { return nil }
+            guard try SeriesRows.exist(db), let start = try SeriesQuery(db).resolve(mid: mid) else { return nil }
             return try SeriesQuery(db, outline: true).series(around: start)
         }
     }
