@@ -333,4 +333,30 @@ import Testing
         #expect(try t.inbox.index.seriesOutline(of: "re-lunch@example.org") == nil)
         #expect(try t.inbox.index.series(of: "no-such@example.org") == nil)
     }
+
+    /// qspl v2 sent as `[PATCHv2 net-next k/6]`, but for one patch sent as `[PATCHv2 k/6]`.
+    static func qsplV2(_ untagged: String) -> [[UInt8]] {
+        ["36", "37", "38", "39", "40", "41", "42"].map { p in
+            let tag = p == untagged ? "[PATCHv2 " : "[PATCHv2 net-next "
+            let s = String(decoding: Fixtures.bytes(Fixtures.series(p)), as: UTF8.self)
+            return Array(s.replacingOccurrences(of: "Subject: [PATCH v2 ", with: "Subject: " + tag).utf8)
+        }
+    }
+
+    @Test func aPatchWhosePrefixesDifferFromItsSiblingsStillBelongsToTheVersion() throws {
+        for untagged in ["42", "37"] {
+            let t = try TemporaryInbox()
+            try t.importBytes(Self.qsplV2(untagged))
+            let all = ["37", "38", "39", "40", "41", "42"].map(Self.mid)
+            for p in ["36", untagged] {
+                let v = try #require(try t.inbox.index.series(of: Self.mid(p))).version
+                #expect(v.cover?.row.mid == Self.mid("36"), "\(untagged) \(p)")
+                #expect(v.patches.map(\.row.mid) == all, "\(untagged) \(p)")
+                #expect(v.missing.isEmpty, "\(untagged) \(p)")
+                #expect(v.label == "PATCH net-next" && v.version == 2, "\(untagged) \(p)")
+            }
+            // one version, listed once
+            #expect(try t.inbox.index.recentSeries(limit: 10).map(\.head.row.mid) == [Self.mid("36")], "\(untagged)")
+        }
+    }
 }
