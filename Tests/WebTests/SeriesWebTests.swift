@@ -401,3 +401,18 @@ func amPatches(_ mbox: String) -> [(subject: String, trailers: [String])] {
         #expect(try await !get("/series/lunch@example.org/").text.contains("class=series"))
     }
 }
+
+/// The inbox header links the recent series and the crash reports, so a reader finds them.
+@Suite struct InboxHeaderLinksTests {
+    let fx = SeriesFixture.shared
+
+    @Test func everyPageHeaderLinksSeriesAndCrashes() async throws {
+        for (page, up) in [("/series/", ""), ("/series/\(SeriesFixture.mid("02"))/", "../"), ("/series/_/series/", "../../")] {
+            let html = try await fx.get(page).text
+            let nav = try #require(html.range(of: "<nav>").map { html[$0.upperBound...] }?.prefix { $0 != "\n" }, "\(page)")
+            #expect(nav.hasPrefix("<a href=\"\(up)_/series/\">series</a> / <a href=\"\(up)_/crashes/\">crashes</a> / "), "\(page)")
+        }
+        #expect(try await fx.get("/series/_/series/").status == .ok)
+        #expect(try await fx.get("/series/_/crashes/").status == .ok)
+    }
+}
