@@ -7,11 +7,13 @@ extension ArchiveIndex {
     /// the same version and count, this close to its first message (seconds).
     public static let unthreadedWindow: Int64 = 3600
 
-    /// The series that the message `mid` (a cover letter or a patch) belongs to, every version
-    /// of it, nil when `mid` is neither (or the index predates series and is not upgraded yet).
+    /// The series that the message `mid` belongs to, every version of it: `mid` a cover letter
+    /// or patch, or any other message of its thread, which resolves to the member it answers
+    /// (`SeriesQuery.resolve`); nil outside series threads (or when the index predates series
+    /// and is not upgraded yet).
     public func series(of mid: String) throws -> PatchSeries? {
         try pool.read { db in
-            guard try SeriesRows.exist(db), let start = try SeriesQuery(db).member(mid: mid) else { return nil }
+            guard try SeriesRows.exist(db), let start = try SeriesQuery(db).resolve(mid: mid) else { return nil }
             return try SeriesQuery(db).series(around: start)
         }
     }
@@ -21,7 +23,7 @@ extension ArchiveIndex {
     /// no diffstats, and every other version by its first message only.
     public func seriesOutline(of mid: String) throws -> PatchSeries? {
         try pool.read { db in
-            guard try SeriesRows.exist(db), let start = try SeriesQuery(db).member(mid: mid) else { return nil }
+            guard try SeriesRows.exist(db), let start = try SeriesQuery(db).resolve(mid: mid) else { return nil }
             return try SeriesQuery(db, outline: true).series(around: start)
         }
     }
@@ -39,8 +41,8 @@ extension ArchiveIndex {
                 WHERE patch.counter <= 1 AND over.ts < ?1 AND (patch.counter = 0 OR NOT EXISTS (
                     SELECT 1 FROM patch p2 JOIN over o2 ON o2.num = p2.num
                     WHERE p2.from_addr = patch.from_addr AND p2.version = patch.version AND p2.total = patch.total
-                        AND p2.counter = 0 AND p2.label = patch.label
-                        AND (o2.tid = over.tid OR o2.ts BETWEEN over.ts - ?2 AND over.ts + ?2)))
+                        AND p2.counter = 0
+                        AND (o2.tid = over.tid OR (p2.label = patch.label AND o2.ts BETWEEN over.ts - ?2 AND over.ts + ?2))))
                 ORDER BY over.ts DESC, over.num DESC LIMIT ?3
                 """, [ts ?? Int64.max, ArchiveIndex.unthreadedWindow, limit])
             return try heads.map { try q.version(around: $0) }
@@ -151,13 +153,18 @@ struct SeriesQuery {
         return PatchSeries(versions: versions, current: current)
     }
 
-    /// The version `p` is part of: the cover letter and patches of the same sender, version,
-    /// prefixes and count in its thread, and patches sent unthreaded close to it in time.
+    /// The version `p` is part of: the cover letter and patches of the same sender, version and
+    /// count in its thread (whatever other prefixes they carry: `[PATCHv8 9/9]` under
+    /// `[PATCHv8 net-next 0/9]`; those with `p`'s own prefixes first), and patches sent
+    /// unthreaded close to it in time with the same prefixes.
     func version(around p: PatchRow) throws -> SeriesVersion {
-        let same = "patch.from_addr = ? AND patch.version = ? AND patch.total = ? AND patch.label = ?"
+        let same = "patch.from_addr = ? AND patch.version = ? AND patch.total = ?"
         var rows = try PatchRow.fetch(
             db,
-            "SELECT \(PatchRow.columns) FROM patch JOIN over ON over.num = patch.num WHERE over.tid = ? AND \(same) ORDER BY over.num",
+            """
+            SELECT \(PatchRow.columns) FROM patch JOIN over ON over.num = patch.num WHERE over.tid = ? AND \(same)
+            ORDER BY patch.label != ?, over.num
+            """,
             [p.row.tid, p.fromAddr, p.version, p.total, p.label])
         if !rows.contains(where: { $0.row.num == p.row.num }) { rows.append(p) }
         var cover: PatchRow? = rows.first { $0.kind == 0 }
@@ -167,7 +174,10 @@ struct SeriesQuery {
             let t = (cover ?? byCounter.values.min { $0.row.num < $1.row.num } ?? p).row.ts
             let loose = try PatchRow.fetch(
                 db,
-                "SELECT \(PatchRow.columns) FROM patch JOIN over ON over.num = patch.num WHERE \(same) AND over.ts BETWEEN ? AND ? ORDER BY over.num",
+                """
+                SELECT \(PatchRow.columns) FROM patch JOIN over ON over.num = patch.num
+                WHERE \(same) AND patch.label = ? AND over.ts BETWEEN ? AND ? ORDER BY over.num
+                """,
                 [p.fromAddr, p.version, p.total, p.label, t - ArchiveIndex.unthreadedWindow, t + ArchiveIndex.unthreadedWindow])
             for r in loose where r.row.tid != p.row.tid {
                 if r.kind == 0 {
@@ -187,7 +197,7 @@ struct SeriesQuery {
         let first = cover ?? byCounter[byCounter.keys.min() ?? 0] ?? p
         let changeID = ([cover] + byCounter.keys.sorted().map { byCounter[$0] }).lazy.compactMap { $0?.changeID }.first
         return SeriesVersion(
-            version: p.version, label: p.label, rfc: p.flags & SeriesRows.rfc != 0, resend: p.flags & SeriesRows.resend != 0,
+            version: p.version, label: first.label, rfc: first.flags & SeriesRows.rfc != 0, resend: first.flags & SeriesRows.resend != 0,
             title: first.title, total: p.total, changeID: changeID, cover: coverMember, patches: members)
     }
 

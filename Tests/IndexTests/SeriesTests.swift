@@ -39,10 +39,10 @@ import Testing
         #expect(lines(v.patches[1]) == [stefan])
         #expect(v.trailerCounts.map(\.name) == ["Reviewed-by"])
         #expect(v.trailerCounts.map(\.count) == [2])
-        // any member finds the same series; a reply is not a member
+        // any member finds the same series, and so does a reply in its thread
         #expect(try index.series(of: Self.mid("03"))?.version.cover?.row.mid == Self.mid("01"))
-        #expect(try index.series(of: Self.mid("04")) == nil)
-        #expect(try index.series(of: Self.mid("06")) == nil)
+        #expect(try index.series(of: Self.mid("04"))?.version.cover?.row.mid == Self.mid("01"))
+        #expect(try index.series(of: Self.mid("06"))?.version.cover?.row.mid == Self.mid("01"))
         // diffstat from the patches
         #expect(v.patches[0].diffstat.files.map(\.path) == ["drivers/block/virtio_blk.c"])
         #expect(v.diffstat.added > 0 && v.diffstat.removed > 0)
@@ -285,5 +285,78 @@ import Testing
             #expect(p.trailers.first { $0.trailer.line == peter }?.fromCover == true)
         }
         #expect(v.trailerCounts.map(\.name) == ["Acked-by"] && v.trailerCounts.map(\.count) == [1])
+    }
+
+    /// Every reply of the fixtures, and the member whose series it has: the nearest message it
+    /// answers that is a cover letter or patch.
+    static let replies: [(reply: String, member: String)] = [
+        ("04", "01"), ("06", "01"), ("26", "02"), ("23", "02"), ("05", "02"), ("09", "08"), ("10", "08"), ("13", "12"),
+        ("15", "14"), ("18", "16"), ("17", "16"), ("44", "43"), ("48", "45"),
+    ]
+
+    @Test func aReplyResolvesToTheSeriesOfTheMessageItAnswers() throws {
+        let index = Self.shared.inbox.index
+        for (reply, member) in Self.replies {
+            let got = try #require(try index.series(of: Self.mid(reply)), "\(reply)")
+            let want = try #require(try index.series(of: Self.mid(member)), "\(member)")
+            #expect(got.current == want.current, "\(reply)")
+            #expect(got.versions.map { $0.head.row.mid } == want.versions.map { $0.head.row.mid }, "\(reply)")
+            #expect(got.version.patches.map(\.row.mid) == want.version.patches.map(\.row.mid), "\(reply)")
+            let outline = try #require(try index.seriesOutline(of: Self.mid(reply)))
+            #expect(outline.version.head.row.mid == want.version.head.row.mid, "\(reply)")
+        }
+        // v4 and v5 are two threads: a reply in v4's thread has v4, not the newest
+        #expect(try index.series(of: Self.mid("10"))?.version.version == 4)
+    }
+
+    @Test func aReplyToACoverLetterThatNeverArrivedHasTheSeriesOfItsThread() throws {
+        let t = try TemporaryInbox()
+        try t.importFiles(Fixtures.seriesFiles.filter { !$0.hasSuffix("/01-dmabl-cover.eml") })
+        let v = try #require(try t.inbox.index.series(of: Self.mid("04"))).version
+        #expect(v.cover == nil && v.patches.map(\.row.mid) == [Self.mid("02"), Self.mid("03")])
+    }
+
+    @Test func mailOutsideSeriesThreadsHasNoSeries() throws {
+        let t = try TemporaryInbox()
+        try t.importFiles(["01", "02"].map(Fixtures.series))
+        try t.importBytes([
+            craftedMessage([
+                "From: a@example.org", "Subject: lunch?", "Message-ID: <lunch@example.org>", "Date: Thu, 13 Feb 2020 12:00:00 +0000",
+            ]),
+            craftedMessage([
+                "From: b@example.org", "Subject: Re: lunch?", "Message-ID: <re-lunch@example.org>", "In-Reply-To: <lunch@example.org>",
+                "References: <lunch@example.org>", "Date: Thu, 13 Feb 2020 13:00:00 +0000",
+            ]),
+        ])
+        #expect(try t.inbox.index.series(of: "lunch@example.org") == nil)
+        #expect(try t.inbox.index.series(of: "re-lunch@example.org") == nil)
+        #expect(try t.inbox.index.seriesOutline(of: "re-lunch@example.org") == nil)
+        #expect(try t.inbox.index.series(of: "no-such@example.org") == nil)
+    }
+
+    /// qspl v2 sent as `[PATCHv2 net-next k/6]`, but for one patch sent as `[PATCHv2 k/6]`.
+    static func qsplV2(_ untagged: String) -> [[UInt8]] {
+        ["36", "37", "38", "39", "40", "41", "42"].map { p in
+            let tag = p == untagged ? "[PATCHv2 " : "[PATCHv2 net-next "
+            let s = String(decoding: Fixtures.bytes(Fixtures.series(p)), as: UTF8.self)
+            return Array(s.replacingOccurrences(of: "Subject: [PATCH v2 ", with: "Subject: " + tag).utf8)
+        }
+    }
+
+    @Test func aPatchWhosePrefixesDifferFromItsSiblingsStillBelongsToTheVersion() throws {
+        for untagged in ["42", "37"] {
+            let t = try TemporaryInbox()
+            try t.importBytes(Self.qsplV2(untagged))
+            let all = ["37", "38", "39", "40", "41", "42"].map(Self.mid)
+            for p in ["36", untagged] {
+                let v = try #require(try t.inbox.index.series(of: Self.mid(p))).version
+                #expect(v.cover?.row.mid == Self.mid("36"), "\(untagged) \(p)")
+                #expect(v.patches.map(\.row.mid) == all, "\(untagged) \(p)")
+                #expect(v.missing.isEmpty, "\(untagged) \(p)")
+                #expect(v.label == "PATCH net-next" && v.version == 2, "\(untagged) \(p)")
+            }
+            // one version, listed once
+            #expect(try t.inbox.index.recentSeries(limit: 10).map(\.head.row.mid) == [Self.mid("36")], "\(untagged)")
+        }
     }
 }

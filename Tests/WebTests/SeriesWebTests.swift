@@ -84,7 +84,9 @@ func amPatches(_ mbox: String) -> [(subject: String, trailers: [String])] {
         let cover = try await fx.get("/series/\(SeriesFixture.mid("01"))/series/")
         #expect(cover.text.contains("Reviewed-by: Stefan Hajnoczi &lt;stefanha@redhat.com&gt;"))
         #expect(cover.text.contains("(for every patch)"))
-        #expect(try await fx.get("/series/\(SeriesFixture.mid("04"))/series/").status == .notFound)
+        // a reply in the thread has the page of the series it answers
+        let reply = try await fx.get("/series/\(SeriesFixture.mid("04"))/series/")
+        #expect(reply.status == .ok && reply.text.contains("<h1>virtio-blk: improve handling of DMA mapping failures</h1>"))
         #expect(try await fx.get("/series/\(SeriesFixture.mid("01"))/series").status == .movedPermanently)
     }
 
@@ -97,7 +99,9 @@ func amPatches(_ mbox: String) -> [(subject: String, trailers: [String])] {
         #expect(v5.text.contains("versions: <a href=\"../\(URLs.mid(SeriesFixture.mid("07")))/\">v4</a> <b>v5</b>"))
         #expect(v5.text.contains("(1 missing)"))
         let reply = try await fx.get("/series/\(SeriesFixture.mid("04"))/")
-        #expect(reply.status == .ok && !reply.text.contains("class=series"))
+        #expect(reply.status == .ok)
+        #expect(
+            reply.text.contains("<p class=series><a href=\"series/\">series</a> <b>[PATCH v1]</b>, a reply in its thread · 2 of 2 patches"))
     }
 
     @Test func inboxSeriesListPagedWithAtomTwin() async throws {
@@ -206,10 +210,9 @@ func amPatches(_ mbox: String) -> [(subject: String, trailers: [String])] {
             (p["trailers"] as? [[String: Any]] ?? []).filter { $0["from_cover"] as? Bool == true }.map { $0["value"] as? String }
         }
         #expect(fromCover == [["Stefan Hajnoczi <stefanha@redhat.com>"], ["Stefan Hajnoczi <stefanha@redhat.com>"]])
-        // not a series, no such message: 404 with a reason
-        let reply = try await fx.get("/series/\(SeriesFixture.mid("04"))/series.json")
-        #expect(reply.status == .notFound && reply.text.contains("not a cover letter or patch"))
-        #expect(try await fx.get("/series/no-such-message@example.org/series.json").status == .notFound)
+        // no such message: 404 with a reason (mail outside series threads: SeriesOfARepliesTests)
+        let missing = try await fx.get("/series/no-such-message@example.org/series.json")
+        #expect(missing.status == .notFound && missing.text.contains("no such message"))
     }
 
     @Test func seriesListJSONIsTheListPagePaged() async throws {
@@ -269,7 +272,7 @@ func amPatches(_ mbox: String) -> [(subject: String, trailers: [String])] {
         // the first version has nothing before it
         let first = try await fx.get("/series/\(SeriesFixture.mid("27"))/series/compare/")
         #expect(first.status == .ok && first.text.contains("nothing before it to compare with"))
-        #expect(try await fx.get("/series/\(SeriesFixture.mid("04"))/series/compare/").status == .notFound)
+        #expect(try await fx.get("/series/no-such-message/series/compare/").status == .notFound)
     }
 }
 
@@ -316,5 +319,100 @@ func amPatches(_ mbox: String) -> [(subject: String, trailers: [String])] {
             compared += ours.count
         }
         #expect(compared == 12)
+    }
+
+    /// Replies, each with the head of the series it answers (b4 builds the series of the
+    /// reply's thread). Left out: 44 and 48, whose threads hold a cover letter without patches
+    /// of its own version (b4 builds another version, or nothing).
+    static let replyHeads: [(reply: String, head: String)] = [
+        ("04", "01"), ("06", "01"), ("05", "01"), ("23", "01"), ("26", "01"), ("09", "07"), ("10", "07"), ("13", "11"),
+        ("15", "24"), ("17", "25"), ("18", "25"),
+    ]
+
+    @Test func b4AmOfAReplyAndItsSeriesMboxAgree() async throws {
+        let server = try await LiveServer.start(site: fx.site)
+        defer { server.stop() }
+        let dir = try tempDir("b4replies")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let env = try ClientTests.b4Env(server.port, dir, inbox: "series")
+        for (reply, head) in Self.replyHeads {
+            let mid = SeriesFixture.mid(reply)
+            let out = dir + "/" + reply
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            let am = try await runProgram(["b4", "--no-interactive", "am", "-o", out, mid], env: env, cwd: dir)
+            #expect(am.status == 0, "\(reply): \(am.stderr)")
+            let mbx = try #require(
+                try FileManager.default.contentsOfDirectory(atPath: out).first { $0.hasSuffix(".mbx") }, "\(reply): \(am.stderr)")
+            let theirs = amPatches(try String(contentsOfFile: out + "/" + mbx, encoding: .utf8))
+            let ours = amPatches(try await fx.get("/series/\(URLs.mid(mid))/series.mbox").text)
+            #expect(!ours.isEmpty && ours.map(\.subject) == theirs.map(\.subject), "\(reply)")
+            for (o, t) in zip(ours, theirs) {
+                let expected = t.trailers.filter { !(Self.offeredOnCondition[head] ?? []).contains($0) }
+                #expect(o.trailers == expected, "\(reply) \(o.subject)")
+            }
+        }
+    }
+}
+
+/// Any message of a series thread resolves to its series (`ArchiveIndex.series(of:)`), as
+/// `b4 am <reply>` builds the series of the reply's thread: the series pages of a reply are
+/// those of the cover letter or patch it answers.
+@Suite struct SeriesOfARepliesTests {
+    let fx = SeriesFixture.shared
+
+    @Test func aReplysSeriesMboxAndJSONAreThoseOfWhatItAnswers() async throws {
+        for (reply, head) in SeriesOracleTests.replyHeads + [("44", "43"), ("48", "45")] {
+            let r = SeriesFixture.mid(reply)
+            let h = SeriesFixture.mid(head)
+            for page in ["series.mbox", "series.json", "series/"] {
+                let ofReply = try await fx.get("/series/\(URLs.mid(r))/\(page)")
+                let ofHead = try await fx.get("/series/\(URLs.mid(h))/\(page)")
+                #expect(ofReply.status == .ok, "\(reply) \(page)")
+                if page == "series/" {
+                    // the page links the versions relative to its own URL: the same titles and rows
+                    #expect(ofReply.text.components(separatedBy: "<tr>").count == ofHead.text.components(separatedBy: "<tr>").count)
+                } else {
+                    #expect(ofReply.text == ofHead.text, "\(reply) \(page)")
+                }
+            }
+        }
+        let dmabl = amPatches(try await fx.get("/series/\(SeriesFixture.mid("04"))/series.mbox").text)
+        #expect(dmabl.map(\.subject).count == 2)
+    }
+
+    @Test func mailOutsideSeriesThreadsHasNoSeriesPages() async throws {
+        let inbox = try TemporaryInbox(name: "series", address: "series@example.org")
+        try inbox.importFiles([Fixtures.series("01")])
+        try inbox.importBytes([
+            craftedMessage([
+                "From: a@example.org", "Subject: lunch?", "Message-ID: <lunch@example.org>", "Date: Thu, 13 Feb 2020 12:00:00 +0000",
+            ])
+        ])
+        let site = Site(inboxes: [inbox.inbox])
+        func get(_ uri: String) async throws -> TestResponse {
+            try await Application(responder: WebResponder(site: site)).test(.router) { client in
+                try await client.execute(uri: uri, method: .get) { $0 }
+            }
+        }
+        let json = try await get("/series/lunch@example.org/series.json")
+        #expect(json.status == .notFound && json.text.contains("not a cover letter, patch or reply of a series"))
+        #expect(try await get("/series/lunch@example.org/series/").status == .notFound)
+        #expect(try await get("/series/lunch@example.org/series.mbox").status == .notFound)
+        #expect(try await !get("/series/lunch@example.org/").text.contains("class=series"))
+    }
+}
+
+/// The inbox header links the recent series and the crash reports, so a reader finds them.
+@Suite struct InboxHeaderLinksTests {
+    let fx = SeriesFixture.shared
+
+    @Test func everyPageHeaderLinksSeriesAndCrashes() async throws {
+        for (page, up) in [("/series/", ""), ("/series/\(SeriesFixture.mid("02"))/", "../"), ("/series/_/series/", "../../")] {
+            let html = try await fx.get(page).text
+            let nav = try #require(html.range(of: "<nav>").map { html[$0.upperBound...] }?.prefix { $0 != "\n" }, "\(page)")
+            #expect(nav.hasPrefix("<a href=\"\(up)_/series/\">series</a> / <a href=\"\(up)_/crashes/\">crashes</a> / "), "\(page)")
+        }
+        #expect(try await fx.get("/series/_/series/").status == .ok)
+        #expect(try await fx.get("/series/_/crashes/").status == .ok)
     }
 }

@@ -179,7 +179,7 @@ enum SeriesJSON {
     /// `MID/series.json`.
     static func series(scope: Scope, mid: String, host: String?) throws -> Reply {
         guard let s = try scope.series(mid: mid)?.series else {
-            let why = try scope.has(mid: mid) ? "not a cover letter or patch of a series" : "no such message"
+            let why = try scope.has(mid: mid) ? "not a cover letter, patch or reply of a series" : "no such message"
             return try reply(Failure(error: "<\(mid)>: " + why), status: .notFound)
         }
         let base = scope.baseURL(host: host)

@@ -1,5 +1,5 @@
 /// The frame of every HTML page: head (title, Atom link, the stylesheet), the inbox header
-/// with its navigation, and the footer pointing at the mirroring instructions.
+/// with its navigation (patch series, crash reports, help, color, mirror, Atom), and the footer pointing at the mirroring instructions.
 enum Layout {
     /// The paging line of a list paged by `?t=`: `next (older)` when the page is full
     /// (`oldest` is the time of its last row), `latest` when it is not the first page.
@@ -31,6 +31,10 @@ enum Layout {
         w.raw("\">")
         w.text(scope.title)
         w.raw("</a></div><nav><a href=\"")
+        w.attr(upfx + "_/series/")
+        w.raw("\">series</a> / <a href=\"")
+        w.attr(upfx + "_/crashes/")
+        w.raw("\">crashes</a> / <a href=\"")
         w.attr(upfx + "_/text/help/")
         w.raw("\">help</a> / <a href=\"")
         w.attr(upfx + "_/text/color/")

@@ -26,10 +26,12 @@ enum TextPages {
                   \(base)MID/t/            the whole thread, nested
                   \(base)MID/t.mbox.gz     the thread as a gzipped mbox (for b4, git am)
                   \(base)MID/t.atom        Atom feed of the thread
-                  \(base)MID/series/       the patch series MID (a cover letter or patch)
-                                           belongs to: every version, each patch with
-                                           the trailers collected from replies, what
-                                           never arrived, the diffstat
+                  \(base)MID/series/       the patch series MID belongs to (a cover
+                                           letter, a patch, or a reply: the series
+                                           of the message it answers): every
+                                           version, each patch with the trailers
+                                           collected from replies, what never
+                                           arrived, the diffstat
                   \(base)MID/series.mbox   that version's patches for git am, collected
                                            trailers applied (as `b4 am` writes them)
                   \(base)MID/series/compare/  that version against the one before:
@@ -60,8 +62,8 @@ enum TextPages {
 
                 For programs (CI bots, dashboards). Keys are snake_case; dates are
                 ISO 8601 UTC; URLs are absolute; a key without a value is left out.
-                A Message-ID that is not a cover letter or patch answers 404 with
-                {"error": "..."}.
+                A Message-ID outside series threads (not a cover letter, patch or
+                reply of a series) answers 404 with {"error": "..."}.
 
                   MID/series.json:
                     title, from {name, email}, change_id (b4's),

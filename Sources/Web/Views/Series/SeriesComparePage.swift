@@ -14,7 +14,7 @@ enum SeriesComparePage {
     static func render(scope: Scope, mid: String, host: String?) throws -> Reply {
         guard let found = try scope.series(mid: mid) else {
             guard try scope.has(mid: mid) else { return try NotFound.render(scope: scope, mid: mid, host: host, upfx: upfx) }
-            return .notFoundPlain("<\(mid)> is not a cover letter or patch of a series\n")
+            return .notFoundPlain("<\(mid)> is not a cover letter, patch or reply of a series\n")
         }
         let (inbox, s) = (found.inbox, found.series)
         let v = s.version

@@ -1,8 +1,8 @@
 import Index
 import Mail
 
-/// `/INBOX/MID/series/`: every version of the series `MID` belongs to (cover letter or patch),
-/// oldest first: its date, each patch with the trailers collected for it, the patches that
+/// `/INBOX/MID/series/`: every version of the series `MID` belongs to (cover letter, patch, or
+/// a reply in its thread), oldest first: its date, each patch with the trailers collected for it, the patches that
 /// never arrived, and the diffstat.
 enum SeriesPage {
     static let upfx = "../../"
@@ -16,7 +16,7 @@ enum SeriesPage {
             Layout.start(&w, title: "no patch series", scope: scope, upfx: upfx)
             w.raw("<h1>No patch series</h1><p>")
             w.link(href(mid), "<" + mid + ">")
-            w.raw(" is not a cover letter or patch of a series.</p>")
+            w.raw(" is not a cover letter, patch or reply of a series.</p>")
             Layout.end(&w, scope: scope, upfx: upfx)
             return .html(w.bytes, status: .notFound)
         }
