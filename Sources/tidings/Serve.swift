@@ -27,6 +27,8 @@ struct ServeCommand: AsyncParsableCommand {
     var searchQueue: Int?
     @Option(help: "Seconds one search may take, queueing included; then 503") var searchTimeout = 5.0
     @Option(help: "git processes serving clones and fetches at once; more get 503") var gitProcesses = 32
+    @Option(help: "CPU seconds one git process serving a clone or fetch may use; then it is killed")
+    var gitCpuSeconds = 120
     @OptionGroup var config: ConfigOption
 
     func run() async throws {
@@ -50,6 +52,8 @@ struct ServeCommand: AsyncParsableCommand {
         limits.idleTimeout = .seconds(idleTimeout)
         guard gitProcesses > 0 else { throw ValidationError("--git-processes must be above 0") }
         limits.gitProcesses = gitProcesses
+        guard gitCpuSeconds > 0 else { throw ValidationError("--git-cpu-seconds must be above 0") }
+        limits.gitCPUSeconds = gitCpuSeconds
         if limits.maxConnections > files - 64 {
             printError("--max-connections \(limits.maxConnections) is close to the open-file limit (\(files)): raise it (ulimit -n)")
         }

@@ -29,11 +29,14 @@ public final class GitBackend: @unchecked Sendable {
     /// of git processes (at most two each).
     static let io = DispatchQueue(label: "tidings.git-io", attributes: .concurrent)
 
-    /// Starts `git http-backend` for `request`; throws `GitBusy` when every slot is taken.
+    /// Starts `git http-backend` for `request`, under `slots.cpuSeconds` of CPU (set by
+    /// util-linux's `prlimit`, which then runs git in its place; git's upload-pack and
+    /// pack-objects inherit the limit); throws `GitBusy` when every slot is taken.
     public static func start(_ request: GitRequest, slots: GitProcesses) throws -> GitBackend {
         guard slots.acquire() else { throw GitBusy(limit: slots.limit) }
         do {
-            let p = try Subprocess(["git", "http-backend"], environment: request.environment)
+            let command = ["prlimit", "--cpu=\(slots.cpuSeconds)", "git", "http-backend"]
+            let p = try Subprocess(command, environment: request.environment)
             if request.method != "POST" { p.closeStdin() }
             return GitBackend(process: p, slots: slots)
         } catch {

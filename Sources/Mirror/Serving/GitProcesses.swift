@@ -5,10 +5,19 @@ import Support
 /// stream for as long as its client takes.
 public final class GitProcesses: @unchecked Sendable {
     public let limit: Int
+    /// CPU seconds each git process of a request may use (RLIMIT_CPU, so SIGXCPU ends it): a
+    /// negotiation built to be expensive cost 45 s of CPU, on each of `limit` slots at once.
+    public let cpuSeconds: Int
     private let lock = Lock()
     private var running = 0
 
-    public init(limit: Int) { self.limit = limit }
+    public init(limit: Int, cpuSeconds: Int = GitProcesses.defaultCPUSeconds) {
+        self.limit = limit
+        self.cpuSeconds = cpuSeconds
+    }
+
+    /// Far above what serving a clone of a large epoch takes (a few seconds: packs are reused).
+    public static let defaultCPUSeconds = 120
 
     /// Takes a slot; false when all are taken.
     func acquire() -> Bool {

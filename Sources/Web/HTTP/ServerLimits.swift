@@ -21,6 +21,8 @@ public struct ServerLimits: Sendable {
     /// git processes serving clones and fetches at once (as git-daemon's default); one more
     /// request gets 503 with Retry-After.
     public var gitProcesses = 32
+    /// CPU seconds one of those git processes may use before it is killed.
+    public var gitCPUSeconds = 120
 
     public init(maxConnections: Int? = nil) {
         self.maxConnections = maxConnections ?? Self.defaultMaxConnections(fileLimit: Self.fileLimit())

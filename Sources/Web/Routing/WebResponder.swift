@@ -18,7 +18,7 @@ public struct WebResponder: HTTPResponder {
     public init(site: Site, limits: ServerLimits = ServerLimits()) {
         self.site = site
         self.limits = limits
-        gitProcesses = GitProcesses(limit: limits.gitProcesses)
+        gitProcesses = GitProcesses(limit: limits.gitProcesses, cpuSeconds: limits.gitCPUSeconds)
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
