@@ -16,7 +16,10 @@ enum Schema {
     /// configs, sources) are in it (`SearchDocument.attachedText`), and no phrase spans two diff
     /// lines or two runs of prose (`BodyLines.Terms.gap`). `SearchUpgrade` writes `fts` and
     /// `fts_exact` again from git, and `meta` says `fulltext` 7 once it has.
-    static let version = 7
+    /// 8: crash reports of every architecture (MIPS, ARM, arm64, powerpc, s390, RISC-V oopses and
+    /// their frames) and no report of a panic that names neither place nor function: `SearchUpgrade`
+    /// writes `crash` and `crashfix` again from git, and `meta` says `crashes` 8 once it has.
+    static let version = 8
 
     static func create(_ db: Database) throws {
         let existing = try db.tableExists("over")
@@ -76,6 +79,7 @@ enum Schema {
             try db.execute(sql: CrashRows.tables)
             try db.execute(sql: Gist.tables)
             try markFullText(db)
+            try markCrashes(db)
         }
         try mark(db, try current(db))
     }
@@ -86,7 +90,17 @@ enum Schema {
         guard try SeriesRows.exist(db) else { return 3 }
         guard try CrashRows.exist(db) else { return 4 }
         guard try Gist.exist(db) else { return 5 }
-        return try hasCurrentFullText(db) ? 7 : 6
+        guard try hasCurrentFullText(db) else { return 6 }
+        return try hasCurrentCrashes(db) ? 8 : 7
+    }
+
+    /// Whether `crash` was written as schema 8 reads crash reports.
+    static func hasCurrentCrashes(_ db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT 1 FROM meta WHERE key='crashes' AND CAST(value AS INTEGER) >= 8") ?? false
+    }
+
+    static func markCrashes(_ db: Database) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('crashes', '8')")
     }
 
     /// Whether `fts` and `fts_exact` were written as schema 7 writes them.

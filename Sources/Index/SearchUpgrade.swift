@@ -7,8 +7,10 @@ import Store
 /// schema 1-2 had no `fts_exact` (words as written), so phrases were matched stemmed; schema
 /// 1-3 had no series tables (`patch`, `trailer`), schema 1-4 no crash tables (`crash`,
 /// `crashfix`), schema 1-5 no `gist` (the opening prose shown in search results), schema 1-6
-/// a full text without text attachments and with phrases across diff lines. The missing tables
-/// are created, the full-text tables of an older schema made again, and filled
+/// a full text without text attachments and with phrases across diff lines, schema 1-7 crash
+/// reports of x86 only (other architectures' oopses unread, a bare `Fatal exception` panic
+/// stored as a crash). The missing tables are created, the full-text and crash tables of an
+/// older schema made again, and filled
 /// from every stored message, each read from git once, in one transaction (an interrupted
 /// upgrade leaves the index as it was, and runs again next time); article numbers, threads and
 /// everything else stay as they are. Runs when an inbox is opened for writing, and before
@@ -34,7 +36,8 @@ public enum SearchUpgrade {
             }
             let (fullText, series, crash, gist) = try inbox.index.read { db in
                 (
-                    try !Schema.hasExact(db) || !Schema.hasCurrentFullText(db), try !SeriesRows.exist(db), try !CrashRows.exist(db),
+                    try !Schema.hasExact(db) || !Schema.hasCurrentFullText(db), try !SeriesRows.exist(db),
+                    try !CrashRows.exist(db) || !Schema.hasCurrentCrashes(db),
                     try !Gist.exist(db)
                 )
             }
@@ -52,7 +55,11 @@ public enum SearchUpgrade {
                         try Schema.createFullText(db)
                     }
                     if series { try db.execute(sql: SeriesRows.tables) }
-                    if crash { try db.execute(sql: CrashRows.tables) }
+                    if crash {
+                        // written again: an older index read fewer architectures' oopses
+                        try db.execute(sql: CrashRows.tables)
+                        try db.execute(sql: "DELETE FROM crash; DELETE FROM crashfix")
+                    }
                     if gist { try db.execute(sql: Gist.tables) }
                     let inserts = try SearchDocument.tables.map { table in
                         try db.makeStatement(
@@ -79,6 +86,7 @@ public enum SearchUpgrade {
                         progress.update(done)
                     }
                     if fullText { try Schema.markFullText(db) }
+                    if crash { try Schema.markCrashes(db) }
                     try Schema.mark(db, try Schema.current(db))
                     return .commit
                 }

@@ -42,7 +42,7 @@ import Testing
 
     @Test func theCrashListCountsMessagesThreadsAndThePatchesThatAnsweredThem() throws {
         let list = try Self.shared.inbox.index.crashSignatures(limit: 100)
-        #expect(list.count == 14)
+        #expect(list.count == 21)
         let bug = try #require(list.first { $0.signatureID == (try? signature("03")) })
         #expect(bug.messages == 2 && bug.threads == 2)
         #expect(bug.sample.row.mid == Self.mid("03"))
@@ -79,7 +79,7 @@ import Testing
         #expect(try mids("crash:ttm_eu_reserve_buffers") == [Self.mid("06"), Self.mid("07")])
         #expect(try mids("crash:drivers/net/virtio_net.c") == [Self.mid("03"), Self.mid("04"), Self.mid("05")])
         #expect(try mids("crash:drivers/net/virtio_net.c:1591") == [Self.mid("05")])
-        #expect(try mids("crash:any").count == 15)
+        #expect(try mids("crash:any").count == 22)
         #expect(try mids("crash:any AND s:xorg") == [Self.mid("06"), Self.mid("07")])
         #expect(try mids("crash:no_such_function").isEmpty)
     }
@@ -102,5 +102,48 @@ import Testing
         // and rebuilt from git, the same again
         _ = try Importer(inbox: upgraded).rebuild()
         #expect(try upgraded.index.crashSignatures(limit: 100).map(\.signatureID) == before)
+    }
+
+    /// 18 (MIPS) with 19 (MIPS) given the same ending: both panic with `Fatal exception`.
+    static func twoCrashesEndingInOnePanic() -> [[UInt8]] {
+        let panic =
+            "[  779.720000] Kernel panic - not syncing: Fatal exception\n[  779.730000] ---[ end Kernel panic - not syncing: Fatal exception\n"
+        let other = String(decoding: Fixtures.bytes(Fixtures.crash("19")), as: UTF8.self).replacingOccurrences(
+            of: "Segmentation fault\n", with: panic)
+        return [Fixtures.bytes(Fixtures.crash("18")), Array(other.utf8)]
+    }
+
+    @Test func unrelatedCrashesEndingInTheSamePanicAreNotGrouped() throws {
+        let t = try TemporaryInbox()
+        try t.importBytes(Self.twoCrashesEndingInOnePanic())
+        let list = try t.inbox.index.crashSignatures(limit: 10)
+        #expect(list.count == 2)
+        #expect(list.allSatisfy { $0.messages == 1 })
+        #expect(Set(list.map(\.sample.report.kind)) == ["kernel BUG", "paging request"])
+        #expect(Set(list.map(\.sample.report.place)) == ["isolate_lru_pages", "strlcpy"])
+    }
+
+    @Test func anIndexThatReadFewerArchitecturesIsUpgradedInPlaceFromGit() throws {
+        let t = try TemporaryInbox()
+        try t.importBytes(Self.twoCrashesEndingInOnePanic())
+        let expected = try t.inbox.index.crashSignatures(limit: 10).map(\.signatureID)
+        // what schema 7 stored: the panic alone, one signature for both crashes
+        let old = CrashReport(kind: "Kernel panic", title: "Kernel panic - not syncing: Fatal exception", location: "Fatal exception")
+        try t.inbox.index.writeBatches { db in
+            try db.execute(sql: "DELETE FROM crash")
+            for num in try Int64.fetchAll(db, sql: "SELECT num FROM over") {
+                try db.execute(
+                    sql: "INSERT INTO crash(num, seq, sig, kind, title, location, frames, quoted) VALUES (?, 0, ?, ?, ?, ?, '', 0)",
+                    arguments: [num, old.signatureID, old.kind, old.title, old.location])
+            }
+            try db.execute(sql: "DELETE FROM meta WHERE key='crashes'; UPDATE meta SET value='7' WHERE key='schema'")
+        }
+        let before = try Inbox(config: t.inbox.config, readOnly: true)
+        #expect(try SearchUpgrade.needed(before.index))
+        #expect(try before.index.crashSignatures(limit: 10).map(\.messages) == [2])
+        let upgraded = try Inbox(config: t.inbox.config)
+        #expect(try !SearchUpgrade.needed(upgraded.index))
+        #expect(try upgraded.index.scalar("SELECT value FROM meta WHERE key='schema'") == Int64(Schema.version))
+        #expect(try upgraded.index.crashSignatures(limit: 10).map(\.signatureID) == expected)
     }
 }

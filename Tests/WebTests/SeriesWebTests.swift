@@ -412,7 +412,10 @@ func amPatches(_ mbox: String) -> [(subject: String, trailers: [String])] {
             let nav = try #require(html.range(of: "<nav>").map { html[$0.upperBound...] }?.prefix { $0 != "\n" }, "\(page)")
             #expect(nav.hasPrefix("<a href=\"\(up)_/series/\">series</a> / <a href=\"\(up)_/crashes/\">crashes</a> / "), "\(page)")
         }
-        #expect(try await fx.get("/series/_/series/").status == .ok)
-        #expect(try await fx.get("/series/_/crashes/").status == .ok)
+        for scope in ["series", "all"] {
+            #expect(try await fx.get("/\(scope)/_/series/").status == .ok, "\(scope)")
+            #expect(try await fx.get("/\(scope)/_/crashes/").status == .ok, "\(scope)")
+        }
+        #expect(try await fx.get("/all/").text.contains("<nav><a href=\"_/series/\">series</a> / <a href=\"_/crashes/\">crashes</a> / "))
     }
 }

@@ -1,9 +1,12 @@
 import Foundation
 
 /// One frame of a call trace as the kernel prints it, in any of its forms:
-/// ` [<ffffffff810af9e9>] process_one_work+0x149/0x3d0`, ` ? rescuer_thread+0x2e0/0x2e0`,
-/// ` dump_stack+0x11d/0x1a7 lib/dump_stack.c:118`, ` __dump_stack lib/dump_stack.c:77 [inline]`
-/// (syzbot), ` kthread+0x1e/0x30 [module]`.
+/// ` [<ffffffff810af9e9>] process_one_work+0x149/0x3d0` (x86, MIPS, RISC-V, s390),
+/// ` ? rescuer_thread+0x2e0/0x2e0`, ` dump_stack+0x11d/0x1a7 lib/dump_stack.c:118`,
+/// ` __dump_stack lib/dump_stack.c:77 [inline]` (syzbot), ` kthread+0x1e/0x30 [module]` (arm64),
+/// `[c0000004b05bfbd0] [c0000000003cc170] scan_block+0xa0/0x190 (unreliable)` (powerpc),
+/// `([<000000013a4b8bcc>] blk_mq_map_swqueue+0x9c/0x388)` (s390, a guess),
+/// `[<bf00f508>] (v4l2_ioctl [videodev]) from [<c01e2684>] (vfs_ioctl+0x18/0x30)` (ARM).
 struct CrashFrame: Equatable {
     /// The function, normalized (`CrashFrame.normalize`).
     var function: String
@@ -16,11 +19,20 @@ struct CrashFrame: Equatable {
     init?(_ text: Substring) {
         var s = text
         var sure = true
-        // `[<ffffffff810af9e9>]`, once or twice, and `?`
+        // s390 puts a frame it is not sure of in parentheses
+        if s.hasPrefix("([<"), s.hasSuffix(")") {
+            sure = false
+            s = s.dropFirst().dropLast()
+        }
+        // `[<ffffffff810af9e9>]` or powerpc's `[c0000004b05bfbd0]`, once or twice, and `?`
         while true {
             s = s.drop(while: { $0 == " " || $0 == "\t" })
             if s.hasPrefix("[<"), let close = s.range(of: ">]") {
                 s = s[close.upperBound...]
+                continue
+            }
+            if let rest = CrashFrame.dropBracketedAddress(s) {
+                s = rest
                 continue
             }
             if s.hasPrefix("? ") || s == "?" {
@@ -30,7 +42,19 @@ struct CrashFrame: Equatable {
             }
             break
         }
+        if s.hasSuffix(" (unreliable)") {
+            sure = false
+            s = s.dropLast(13)
+        }
+        if s.hasPrefix("("), let arm = CrashFrame.armCallee(s) { s = arm }
         guard let name = s.split(separator: " ", maxSplits: 1).first, !name.isEmpty else { return nil }
+        if name.hasPrefix("0x"), name.count > 2, name.dropFirst(2).allSatisfy(\.isHexDigit) {
+            // powerpc: `[c…] [c…] 0xc000000059e4fb70 (unreliable)`, a frame without a symbol
+            function = ""
+            unreliable = true
+            inlined = false
+            return
+        }
         var fn = name
         let rest = s.dropFirst(name.count).drop(while: { $0 == " " })
         if let plus = name.firstIndex(of: "+") {
@@ -51,6 +75,25 @@ struct CrashFrame: Equatable {
         }
         function = f
         unreliable = !sure
+    }
+
+    /// `[c0000004b05bfbd0] ` (powerpc's stack pointer or address): what follows it, nil when
+    /// `s` does not start with a bracketed hex number.
+    static func dropBracketedAddress(_ s: Substring) -> Substring? {
+        guard s.hasPrefix("["), let close = s.firstIndex(of: "]") else { return nil }
+        let inner = s[s.index(after: s.startIndex)..<close]
+        guard inner.count >= 8, inner.allSatisfy(\.isHexDigit) else { return nil }
+        return s[s.index(after: close)...]
+    }
+
+    /// ARM's `(v4l2_ioctl [videodev]) from [<c01e2684>] (vfs_ioctl+0x18/0x30)` (or
+    /// `(v4l2_ioctl+0x2c/0xac) from …`): the function the frame is in, with its module.
+    static func armCallee(_ s: Substring) -> Substring? {
+        guard let close = s.firstIndex(of: ")"), s[close...].hasPrefix(") from ") || s[close...] == ")" else { return nil }
+        let inner = s[s.index(after: s.startIndex)..<close]
+        guard let name = inner.split(separator: " ").first, !name.isEmpty else { return nil }
+        // a name without an offset is a frame as much as one with it
+        return name.contains("+") ? inner : Substring(String(name) + "+0x0/0x0" + inner.dropFirst(name.count))
     }
 
     /// A frame's or RIP's function: `virtio_device_ready.part.12` is `virtio_device_ready`;
@@ -117,6 +160,23 @@ struct CrashFrame: Equatable {
         "el0t_64_sync_handler", "el0t_64_sync", "start_kernel", "cpu_startup_entry", "do_idle", "secondary_startup_64",
         "secondary_startup_64_no_verify", "x86_64_start_kernel", "x86_64_start_reservations",
         "arch_call_rest_init", "rest_init", "kernel_init", "kernel_init_freeable", "do_one_initcall",
+        // the fault, trap and entry paths of the other architectures
+        "die_if_kernel", "do_ade", "do_be", "do_bp", "do_tr", "do_ri", "do_cpu", "tlb_do_page_fault_0", "tlb_do_page_fault_1",
+        "handle_tlbl", "handle_tlbs", "handle_tlbm", "handle_adel", "handle_ades", "handle_bp", "handle_ri", "handle_sys",
+        "handle_sys64", "syscall_common", "ret_from_kernel_thread", "ret_from_irq", "ret_from_exception", "ret_from_syscall",
+        "die_kernel_fault", "__do_kernel_fault", "do_translation_fault", "do_mem_abort", "el1_abort", "el1_da", "el1_ia",
+        "el1_sync", "el1_sync_handler", "el1h_64_sync_handler", "el1h_64_sync", "el1_dbg", "el1_irq", "el1_interrupt",
+        "el1h_64_irq_handler", "el1h_64_irq", "gic_handle_irq", "do_bad_area", "arm64_notify_die", "bug_handler", "brk_handler",
+        "call_break_hook", "do_debug_exception", "do_el0_svc", "do_DataAbort", "do_PrefetchAbort", "__dabt_svc", "__pabt_svc",
+        "__und_svc", "__irq_svc", "do_undefinstr", "ret_fast_syscall", "handle_exception", "do_trap_break",
+        "do_trap_insn_illegal", "do_trap_load_fault", "do_trap_store_fault", "do_trap_ecall_u", "handle_page_fault",
+        "do_irq", "handle_riscv_irq", "call_on_irq_stack", "bad_page_fault", "__bad_page_fault", "___do_page_fault",
+        "hash__do_page_fault", "bad_kernel_fault", "data_access_common_virt", "instruction_access_common_virt",
+        "program_check_exception", "program_check_common_virt", "interrupt_return", "interrupt_return_srr",
+        "interrupt_return_srr_kernel", "ret_from_except", "ret_from_except_lite", "ret_from_except_full",
+        "system_call_exception", "system_call_common", "system_call_vectored_common", "start_kernel_thread",
+        "ret_from_kernel_user_thread", "pgm_check_handler", "__do_pgm_check", "do_exception", "do_dat_exception",
+        "do_no_context", "do_report_trap", "do_syscall", "__do_syscall", "system_call",
     ]
 
     /// Whether a function tells nothing about a crash (`generic`, `__asan_*`, `__ubsan_handle_*`).

@@ -2,8 +2,11 @@ import Foundation
 
 /// The first line of a crash report (`kernel BUG at …`, `BUG: KASAN: …`, `WARNING: CPU: … at …`,
 /// `general protection fault …`, `Oops: …`, `UBSAN: …`, lockdep's `WARNING: possible …`,
-/// `INFO: task … blocked …`, `rcu: INFO: … stall …`, `Kernel panic - not syncing: …`), read
-/// into the report's kind and what it says of where.
+/// `INFO: task … blocked …`, `rcu: INFO: … stall …`, `Kernel panic - not syncing: …`), and the
+/// oops headlines of every architecture (MIPS `Kernel bug detected[#1]:` and `CPU 0 Unable to
+/// handle kernel paging request …`, ARM, arm64, RISC-V and s390 `Unable to handle kernel …`,
+/// powerpc `BUG: Unable to handle kernel data access …`, RISC-V `Kernel BUG [#1]`, the `Oops`
+/// line that follows each), read into the report's kind and what it says of where.
 struct CrashHeadline: Equatable {
     var kind: String
     var location: String?
@@ -40,7 +43,7 @@ struct CrashHeadline: Equatable {
     static let starts: [[UInt8]] = [
         "kernel BUG at", "BUG: ", "WARNING: ", "[ INFO: ", "general protection fault", "Oops", "Internal error: Oops",
         "Unable to handle kernel", "UBSAN: ", "INFO: task ", "INFO: rcu", "rcu: INFO: ", "Kernel panic", "NMI watchdog: ",
-        "watchdog: ",
+        "watchdog: ", "Kernel bug detected", "Kernel BUG", "CPU ",
     ].map { Array($0.utf8) }
 
     /// Whether `text` starts like a headline (a wrapped one may need its next line to be read).
@@ -53,12 +56,18 @@ struct CrashHeadline: Equatable {
         switch first {
         case UInt8(ascii: "k"), UInt8(ascii: "B"), UInt8(ascii: "W"), UInt8(ascii: "g"), UInt8(ascii: "O"),
             UInt8(ascii: "U"), UInt8(ascii: "I"), UInt8(ascii: "r"), UInt8(ascii: "K"), UInt8(ascii: "N"),
-            UInt8(ascii: "w"), UInt8(ascii: "["):
+            UInt8(ascii: "w"), UInt8(ascii: "["), UInt8(ascii: "C"):
             break
         default: return nil
         }
         var t = text
         for p in ["NMI watchdog: ", "watchdog: "] where t.hasPrefix(p) { t = t.dropFirst(p.count) }
+        if t.hasPrefix("CPU ") {
+            // MIPS: `CPU 0 Unable to handle kernel paging request at virtual address 0, epc == …`
+            let rest = t.dropFirst(4).drop(while: \.isASCIIDigit)
+            guard rest.hasPrefix(" Unable to handle kernel ") else { return nil }
+            t = rest.dropFirst()
+        }
         if t.hasPrefix("kernel BUG at ") {
             let loc = CrashHeadline.path(t.dropFirst(14))
             self.init(kind: "kernel BUG", location: loc)
@@ -71,17 +80,19 @@ struct CrashHeadline: Equatable {
             let rest = t.dropFirst(24)
             guard rest.hasPrefix(":") || rest.hasPrefix(",") || rest.hasPrefix(" for") else { return nil }
             self.init(kind: "general protection fault", oopsNumber: CrashHeadline.oopsNumber(t))
-        } else if t.hasPrefix("Oops: ") || t.hasPrefix("Oops - ") || t.hasPrefix("Internal error: Oops") {
+        } else if t.hasPrefix("Oops") || t.hasPrefix("Internal error: Oops") {
+            // `Oops: 0002 [#1]`, `Oops - BUG: … [#1]`, RISC-V `Oops [#1]`, MIPS `Oops[#1]:`
             guard t.contains("[#") else { return nil }
+            let after = t.hasPrefix("Oops") ? t.dropFirst(4) : t.dropFirst(20)
+            guard after.hasPrefix(":") || after.hasPrefix(" -") || after.hasPrefix(" [#") || after.hasPrefix("[#") else { return nil }
             self.init(kind: "Oops", continuation: true, oopsNumber: CrashHeadline.oopsNumber(t))
+        } else if t.hasPrefix("Kernel bug detected") || t.hasPrefix("Kernel BUG [#") {
+            // MIPS `Kernel bug detected[#1]:`, RISC-V `Kernel BUG [#1]`: a BUG() without file and line
+            guard t.contains("[#") else { return nil }
+            self.init(kind: "kernel BUG", oopsNumber: CrashHeadline.oopsNumber(t))
         } else if t.hasPrefix("Unable to handle kernel ") {
-            // arm, arm64, powerpc
-            let what = t.dropFirst(24)
-            let kind =
-                what.hasPrefix("NULL pointer dereference")
-                ? "NULL pointer dereference"
-                : what.hasPrefix("paging request") ? "paging request" : "Unable to handle kernel " + CrashHeadline.words(what)
-            self.init(kind: kind)
+            // arm, arm64, riscv, s390, powerpc before 5.6, MIPS after `CPU N`
+            self.init(kind: CrashHeadline.faultKind(t.dropFirst(24)))
         } else if t.hasPrefix("UBSAN: ") {
             let rest = t.dropFirst(7)
             guard let r = rest.range(of: " in ") else { return nil }
@@ -92,8 +103,9 @@ struct CrashHeadline: Equatable {
             guard t.contains("stall") else { return nil }
             self.init(kind: "RCU stall")
         } else if t.hasPrefix("Kernel panic - not syncing: ") {
-            let why = t.dropFirst(28)
-            self.init(kind: "Kernel panic", location: CrashHeadline.words(why), continuation: true)
+            // its reason (`Fatal exception`, `Attempted to kill init!`) names no place: a panic
+            // is told apart only by where its trace says it happened
+            self.init(kind: "Kernel panic", continuation: true)
         } else {
             return nil
         }
@@ -113,9 +125,14 @@ struct CrashHeadline: Equatable {
             }
             return
         }
-        if s.hasPrefix("unable to handle kernel NULL pointer dereference") || s.hasPrefix("kernel NULL pointer dereference") {
+        let lower = s.prefix(48).lowercased()
+        if lower.hasPrefix("unable to handle kernel ") {
+            // x86 `BUG: unable to handle kernel paging request`, powerpc `BUG: Unable to handle
+            // kernel data access on read at 0x…`
+            self.init(kind: CrashHeadline.faultKind(s.dropFirst(24)))
+        } else if lower.hasPrefix("kernel null pointer dereference") {
             self.init(kind: "NULL pointer dereference")
-        } else if s.hasPrefix("unable to handle kernel paging request") || s.hasPrefix("unable to handle page fault") {
+        } else if lower.hasPrefix("unable to handle page fault") {
             self.init(kind: "paging request")
         } else if s.hasPrefix("soft lockup") {
             self.init(kind: "soft lockup")
@@ -144,6 +161,17 @@ struct CrashHeadline: Equatable {
         let fnToken = after.split(separator: " ").dropFirst().first.map { $0.split(separator: "+").first ?? $0 }
         let fn = fnToken.map { $0.hasSuffix("()") ? $0.dropLast(2) : $0 }.flatMap { CrashFrame.normalize($0) }
         self.init(kind: "WARNING", location: loc, function: fn)
+    }
+
+    /// The kind of a fault after `Unable to handle kernel `: a NULL pointer dereference, a
+    /// paging request (powerpc's data access and instruction fetch are one), else its words
+    /// (s390's `pointer dereference in virtual kernel address space`).
+    static func faultKind(_ what: Substring) -> String {
+        let lower = what.prefix(24).lowercased()
+        if lower.hasPrefix("null pointer dereference") { return "NULL pointer dereference" }
+        for p in ["paging request", "data access", "instruction fetch"] where lower.hasPrefix(p) { return "paging request" }
+        let words = CrashHeadline.words(what.range(of: " at ").map { what[..<$0.lowerBound] } ?? what)
+        return "Unable to handle kernel " + words
     }
 
     /// `drivers/net/virtio_net.c:1667!` → `drivers/net/virtio_net.c:1667`; a build path

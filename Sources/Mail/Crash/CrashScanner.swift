@@ -110,7 +110,7 @@ public enum CrashScanner {
     }
 
     /// Headlines' first letters, `[`, `<`, and the first letters of months.
-    static let firstBytes = Set("kBWgOUIrKNw[<JFMASOND".utf8)
+    static let firstBytes = Set("kBWgOUIrKNwC[<JFMASOND".utf8)
 
     /// `Reported-by: syzbot+0789f0c7e45efd7bb643@syzkaller.appspotmail.com` or
     /// `dashboard link: https://syzkaller.appspot.com/bug?extid=0789f0c7e45efd7bb643`.
@@ -135,8 +135,13 @@ public enum CrashScanner {
         var location = h.location
         var version: String?
         var frames: [CrashFrame] = []
+        // the caller the registers name (`LR [c…] fn+…`, `ra : fn+…`): a frame when no trace follows
+        var caller: String?
         enum Trace { case before, inside, done }
         var trace = Trace.before
+        // powerpc's `--- interrupt: 300 at …` inside a trace: the registers of the interrupted
+        // code follow, then its frames
+        var interrupted = false
         var evidence = head.timestamped
         var blanks = 0
         var j = start + 1
@@ -190,6 +195,13 @@ public enum CrashScanner {
             case .before:
                 if isTraceStart(t) {
                     trace = .inside
+                } else if t.hasPrefix("[<") || t.hasPrefix("([<"), let f = CrashFrame(t), !f.function.isEmpty {
+                    // ARM and RISC-V print their frames without a `Call Trace:` line
+                    trace = .inside
+                    frames.append(f)
+                    evidence = true
+                } else if caller == nil, let f = callerFunction(t) {
+                    caller = f
                 } else if let f = faultingFunction(t) {
                     // a stall or lockup caught spinning in a lock: the lock says nothing
                     if function == nil && !CrashFrame.isGeneric(f) { function = f }
@@ -215,7 +227,10 @@ public enum CrashScanner {
                 if let f = CrashFrame(t) {
                     frames.append(f)
                     evidence = true
-                } else {
+                    interrupted = false
+                } else if t.hasPrefix("--- interrupt:") {
+                    interrupted = true
+                } else if !interrupted {
                     trace = .done
                 }
             case .done:
@@ -228,6 +243,7 @@ public enum CrashScanner {
         for f in frames where !f.unreliable && !f.inlined && !CrashFrame.isGeneric(f.function) {
             if names.last != f.function { names.append(f.function) }
         }
+        if names.isEmpty, let c = caller, !CrashFrame.isGeneric(c) { names = [c] }
         if let fn = function {
             while names.first == fn { names.removeFirst() }
         } else if !names.isEmpty {
@@ -245,11 +261,13 @@ public enum CrashScanner {
     }
 
     static func isTraceStart(_ t: Substring) -> Bool {
-        t == "Call Trace:" || t == "Call trace:" || t == "backtrace:" || t.hasPrefix("Call Trace:") && t.count < 20
+        t == "Call Trace:" || t == "Call trace:" || t == "backtrace:" || t == "Backtrace:" || t.hasPrefix("Call Trace:") && t.count < 20
     }
 
     /// The function of `RIP: 0010:fn+0x1/0x2`, `RIP: 0010:[<…>] [<…>] fn+0x4/0x6`,
-    /// `IP: [<…>] fn+0x10/0x20`, `pc : fn+0x1/0x2`, `EIP: fn+…`, `NIP [..] fn+…`, `PC is at fn+…`.
+    /// `IP: [<…>] fn+0x10/0x20`, `pc : fn+0x1/0x2` (arm64), `EIP: fn+…`, `NIP [..] fn+…`
+    /// (powerpc), `PC is at fn+…` (ARM), `epc   : a800… fn+…` (MIPS), `epc : fn+…` (RISC-V),
+    /// `Krnl PSW : 0704… 0000… (fn+0x5e/0x2e0)` (s390).
     static func faultingFunction(_ t: Substring) -> String? {
         var rest: Substring
         if t.hasPrefix("RIP: ") || t.hasPrefix("EIP: ") {
@@ -258,21 +276,48 @@ public enum CrashScanner {
             if let colon = rest.firstIndex(of: ":"), rest[..<colon].allSatisfy(\.isHexDigit) { rest = rest[rest.index(after: colon)...] }
         } else if t.hasPrefix("IP: ") {
             rest = t.dropFirst(4)
-        } else if t.hasPrefix("pc : ") {
-            rest = t.dropFirst(5)
         } else if t.hasPrefix("PC is at ") {
             rest = t.dropFirst(9)
         } else if t.hasPrefix("NIP ") {
             rest = t.dropFirst(4)
+        } else if let r = register(t, ["pc", "epc", "Krnl PSW"]) {
+            rest = r
         } else {
             return nil
         }
+        return symbol(in: rest)
+    }
+
+    /// The caller the registers name: `LR [c…] fn+…` (powerpc), `ra : fn+…` (RISC-V, MIPS),
+    /// `lr : fn+…` (arm64), `LR is at fn+…` (ARM).
+    static func callerFunction(_ t: Substring) -> String? {
+        if t.hasPrefix("LR is at ") { return symbol(in: t.dropFirst(9)) }
+        if t.hasPrefix("LR [") { return symbol(in: t.dropFirst(3)) }
+        guard let r = register(t, ["ra", "lr"]) else { return nil }
+        return symbol(in: r)
+    }
+
+    /// What follows `NAME :` (blanks allowed before the colon) when `t` starts with one of `names`.
+    static func register(_ t: Substring, _ names: [String]) -> Substring? {
+        for n in names where t.hasPrefix(n) {
+            let rest = t.dropFirst(n.count).drop(while: { $0 == " " })
+            if rest.hasPrefix(": ") { return rest.dropFirst(2) }
+        }
+        return nil
+    }
+
+    /// The function of the first `fn+0x…` among addresses: `[<…>]`, `[…]`, bare hex numbers
+    /// and a `(` before it are passed over; nil when a word of another kind comes first.
+    static func symbol(in s: Substring) -> String? {
+        var rest = s
         while true {
-            rest = rest.drop(while: { $0 == " " })
+            rest = rest.drop(while: { $0 == " " || $0 == "(" })
             if rest.hasPrefix("[<"), let r = rest.range(of: ">]") {
                 rest = rest[r.upperBound...]
             } else if rest.hasPrefix("["), let r = rest.firstIndex(of: "]") {
                 rest = rest[rest.index(after: r)...]
+            } else if let word = rest.split(separator: " ").first, word.count >= 8, word.allSatisfy(\.isHexDigit) {
+                rest = rest.dropFirst(word.count)
             } else {
                 break
             }
