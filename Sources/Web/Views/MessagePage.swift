@@ -13,8 +13,10 @@ enum MessagePage {
         let read = docs.map(PageBounds.messageOrPlaceholder)
         let messages = read.map(\.message)
         let model = ThreadModel(thread: thread, current: mid)
+        // only bodies link to what is stored (a header's ids are linked whether stored or not):
+        // asking for References too made 100,000 index lookups per view of such a message
         var cands: [String] = []
-        for m in messages { cands += MessageBody.candidates(m) + m.references }
+        for m in messages { cands += MessageBody.candidates(m) }
         let known = try scope.known(cands)
 
         let m0 = messages[0]

@@ -45,15 +45,19 @@ struct ThreadModel {
         for (ri, root) in forest.enumerated() {
             if ri == 1 && note { looseNoteAt = entries.count }
             roots.append(entries.count)
-            add(root, level: 0, parent: nil, siblingIndex: ri)
+            add(root, siblingIndex: ri)
         }
     }
 
-    private mutating func add(_ n: ThreadNode, level: Int, parent: Int?, siblingIndex: Int) {
-        let idx = entries.count
-        entries.append(Entry(level: level, node: n, doc: n.row.flatMap { docs[$0.num] }, parent: parent, siblingIndex: siblingIndex))
-        if let p = parent { entries[p].children.append(idx) }
-        for (k, c) in n.children.enumerated() { add(c, level: level + 1, parent: idx, siblingIndex: k) }
+    /// Appends the entries of `root`'s tree depth-first, in a loop (no recursion over a thread).
+    private mutating func add(_ root: ThreadNode, siblingIndex: Int) {
+        var stack: [(node: ThreadNode, level: Int, parent: Int?, siblingIndex: Int)] = [(root, 0, nil, siblingIndex)]
+        while let (n, level, parent, k) = stack.popLast() {
+            let idx = entries.count
+            entries.append(Entry(level: level, node: n, doc: n.row.flatMap { docs[$0.num] }, parent: parent, siblingIndex: k))
+            if let p = parent { entries[p].children.append(idx) }
+            for (k, c) in n.children.enumerated().reversed() { stack.append((c, level + 1, idx, k)) }
+        }
     }
 
     /// Entries of real messages (no ghosts), in walk order.
