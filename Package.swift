@@ -37,6 +37,9 @@ let package = Package(
             dependencies: [
                 "CSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
+                // the connection budget shared by the HTTP, NNTP and IMAP listeners
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         // mail → a Swift model: headers, Message-IDs, MIME parts, text, quotes, diffs, mbox/Maildir.
@@ -49,6 +52,10 @@ let package = Package(
             dependencies: [
                 "Mail", "Store", "Support", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                // the threads searches run on (SearchGate), shared by the web and IMAP servers
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         // Mirroring: git smart HTTP and grokmirror manifests served, other archives cloned and fetched.
@@ -65,7 +72,7 @@ let package = Package(
         .target(
             name: "Protocols",
             dependencies: [
-                "Mail", "Store", "Index",
+                "Mail", "Store", "Index", "Support",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

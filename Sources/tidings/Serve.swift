@@ -6,6 +6,7 @@ import NIOCore
 import NIOPosix
 import Protocols
 import Store
+import Support
 import Web
 
 /// `tidings serve --listen HOST:PORT [--nntp HOST:PORT] [--imap HOST:PORT]`: every inbox of
@@ -17,11 +18,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "HOST:PORT to serve IMAP on (read-only mailboxes)") var imap: String?
     @Option(help: "Threads for blocking work (git, SQLite); default 2×cores, at least 4") var threads: Int?
     @Option(help: "Memory for rendered pages and search results, in MiB (0: render every request)") var cacheMb = 40
-    @Option(help: "Connections served at once (default: the open-file limit less a reserve, at most 16384)")
+    @Option(help: "Connections served at once, HTTP, NNTP and IMAP together (default: the open-file limit less a reserve, at most 16384)")
     var maxConnections: Int?
     @Option(help: "Seconds a client may take to send a request's head") var headerTimeout = 10
     @Option(help: "Seconds a client may take to send a request's body") var bodyTimeout = 30
     @Option(help: "Seconds an idle kept-alive connection stays open") var idleTimeout = 30
+    @Option(help: "Seconds an NNTP or IMAP client may stay silent before it picks a group or logs in")
+    var loginTimeout = 20
     @Option(help: "Threads running searches (default: half the cores, at least 1)") var searchThreads: Int?
     @Option(help: "Searches admitted at once, running or queued; more get 503 (default: 16 per search thread)")
     var searchQueue: Int?
@@ -40,7 +43,8 @@ struct ServeCommand: AsyncParsableCommand {
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         if host.isEmpty { host = "0.0.0.0" }
         guard cacheMb >= 0 else { throw ValidationError("--cache-mb takes a size in MiB, 0 or more") }
-        guard [headerTimeout, bodyTimeout, idleTimeout].allSatisfy({ $0 > 0 }), searchTimeout > 0, (maxConnections ?? 1) > 0 else {
+        guard [headerTimeout, bodyTimeout, idleTimeout, loginTimeout].allSatisfy({ $0 > 0 }), searchTimeout > 0, (maxConnections ?? 1) > 0
+        else {
             throw ValidationError("timeouts and --max-connections must be above 0")
         }
         let nntpAddress = try nntp.map { try Self.address($0, "--nntp") }
@@ -78,24 +82,39 @@ struct ServeCommand: AsyncParsableCommand {
         inboxes: [Inbox], pool: NIOThreadPool, host: String, port: Int, limits: ServerLimits, search: SearchGate.Limits,
         nntp nntpAddress: (host: String, port: Int)?, imap imapAddress: (host: String, port: Int)?
     ) async throws {
-        let site = Site(inboxes: inboxes, pool: pool, cacheBytes: cacheMb << 20, search: search)
+        // one gate for searches from the web site and from IMAP: a flood on either door takes no
+        // more than the search threads from the other
+        let searches = SearchGate(limits: search)
+        let site = Site(inboxes: inboxes, pool: pool, cacheBytes: cacheMb << 20, searches: searches)
         if site.inboxes.isEmpty { printError("no inboxes in \(config.piConfig.path); serving an empty list") }
         FileHandle.standardError.write(
             Data(
-                "tidings: serving \(site.inboxes.map(\.name).joined(separator: ", ")) on http://\(listen)/ (at most \(limits.maxConnections) connections)\n"
+                "tidings: serving \(site.inboxes.map(\.name).joined(separator: ", ")) on http://\(listen)/ (at most \(limits.maxConnections) connections over HTTP, NNTP and IMAP together)\n"
                     .utf8))
-        let app = makeApplication(site: site, host: host, port: port, limits: limits)
+        // one budget of connections (and so of descriptors) for HTTP, NNTP and IMAP together
+        let budget = ConnectionBudget(maxConnections: limits.maxConnections)
+        let unsettled = TimeAmount.seconds(Int64(loginTimeout))
+        let app = makeApplication(site: site, host: host, port: port, limits: limits, budget: budget)
         guard nntpAddress != nil || imapAddress != nil else { return try await app.runService() }
-        let catalog = Catalog(inboxes: inboxes, serverName: Catalog.serverName(config: config.piConfig), pool: pool)
+        let catalog = Catalog(
+            inboxes: inboxes, serverName: Catalog.serverName(config: config.piConfig), pool: pool, searches: searches)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService() }
             if let a = nntpAddress {
                 printError("NNTP on \(a.host):\(a.port)")
-                group.addTask { try await ProtocolServer(.nntp, catalog: catalog, host: a.host, port: a.port).run() }
+                group.addTask {
+                    try await ProtocolServer(
+                        .nntp, catalog: catalog, host: a.host, port: a.port, unsettledTimeout: unsettled, budget: budget
+                    ).run()
+                }
             }
             if let a = imapAddress {
                 printError("IMAP on \(a.host):\(a.port)")
-                group.addTask { try await ProtocolServer(.imap, catalog: catalog, host: a.host, port: a.port).run() }
+                group.addTask {
+                    try await ProtocolServer(
+                        .imap, catalog: catalog, host: a.host, port: a.port, unsettledTimeout: unsettled, budget: budget
+                    ).run()
+                }
             }
             // the web server ends on SIGTERM/SIGINT: the other listeners end with it
             try await group.next()

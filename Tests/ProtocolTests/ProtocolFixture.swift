@@ -22,6 +22,7 @@ final class ProtocolFixture: @unchecked Sendable {
     let other: TemporaryInbox
     let catalog: Catalog
     let inboxes: [Inbox]
+    let searches = SearchGate()
     var nntpPort = 0
     var imapPort = 0
     var httpPort = 0
@@ -50,7 +51,8 @@ final class ProtocolFixture: @unchecked Sendable {
         var opened: [Inbox] = []
         for c in try main.config.inboxes() + other.config.inboxes() { opened.append(try Inbox(config: c, readOnly: true)) }
         inboxes = opened
-        catalog = Catalog(inboxes: opened, serverName: Self.serverName)
+        // as `tidings serve`: one search gate for the web site and IMAP
+        catalog = Catalog(inboxes: opened, serverName: Self.serverName, searches: searches)
     }
 
     /// The one fixture of the run, its servers listening (started by the first test to ask).
@@ -78,7 +80,7 @@ final class ProtocolFixture: @unchecked Sendable {
         let catalog = catalog
         Task { try await ProtocolServer(.nntp, catalog: catalog, host: "127.0.0.1", port: 0).run(bound: { cont.yield((0, $0)) }) }
         Task { try await ProtocolServer(.imap, catalog: catalog, host: "127.0.0.1", port: 0).run(bound: { cont.yield((1, $0)) }) }
-        let site = Site(inboxes: inboxes)
+        let site = Site(inboxes: inboxes, searches: searches)
         Task(executorPreference: SessionExecutor.shared) {
             let app = Application(
                 responder: WebResponder(site: site),

@@ -9,7 +9,11 @@ import NIOCore
 final class IMAPSession: @unchecked Sendable {
     let catalog: Catalog
     let out: Output
-    var authenticated = false
+    /// Once logged in, RFC 3501's idle timeout applies to the connection, not the short one.
+    var authenticated = false {
+        didSet { if authenticated { connection?.settle() } }
+    }
+    var connection: LineConnection?
     /// The selected mailbox; guarded by `lock` (IDLE updates it from the inbox watcher).
     private var selected: Mailbox?
     private var idleTag: String?
@@ -20,6 +24,8 @@ final class IMAPSession: @unchecked Sendable {
     static let maxLine = 8000
     /// The biggest literal a command may carry (logins, search words).
     static let maxLiteral = 8000
+    /// Longest LIST reference and pattern together (mailbox names here are a few dozen bytes).
+    static let maxPattern = 1024
     /// Messages read and rendered per step of a FETCH.
     static let batch = 200
 
@@ -32,7 +38,8 @@ final class IMAPSession: @unchecked Sendable {
         "IMAP4rev1 IDLE LITERAL+ UNSELECT ID" + (authenticated ? "" : " AUTH=ANONYMOUS")
     }
 
-    func run(_ lines: NIOAsyncChannelInboundStream<InLine>) async throws {
+    func run(_ lines: SessionInput) async throws {
+        connection = lines.connection
         defer { stopIdle() }
         out.append("* OK [CAPABILITY \(capabilities)] tidings IMAP ready\r\n")
         try await out.flush()
@@ -200,6 +207,10 @@ final class IMAPSession: @unchecked Sendable {
                 out.append("\(tag) BAD LIST needs a reference and a mailbox pattern\r\n")
                 break
             }
+            guard ref.utf8.count + pattern.utf8.count <= Self.maxPattern else {
+                out.append("\(tag) BAD LIST pattern too long (over \(Self.maxPattern) bytes)\r\n")
+                break
+            }
             try await list(ref, pattern)
             out.append("\(tag) OK List done\r\n")
         case "LSUB":
@@ -239,9 +250,9 @@ final class IMAPSession: @unchecked Sendable {
             out.append("* LIST (\\Noselect) \".\" \"\"\r\n")
             return
         }
-        let names = try await catalog.blocking { [catalog] in try catalog.mailboxList() }
         let wanted = Wildcard(ref + pattern)
-        for m in names where wanted.matches(m.name) {
+        let names = try await catalog.blocking { [catalog] in try catalog.mailboxList().filter { wanted.matches($0.name) } }
+        for m in names {
             out.append("* LIST (\(m.slice == nil ? "\\HasChildren" : "\\HasNoChildren")) \".\" \(m.name)\r\n")
         }
     }
@@ -344,9 +355,14 @@ final class IMAPSession: @unchecked Sendable {
         let uids = box.uids
         let hits: [Int64]
         do {
-            hits = try await catalog.blocking { try criteria.evaluate(uids, index: group.inbox.index).sorted() }
+            hits = try await catalog.searching { try criteria.evaluate(uids, index: group.inbox.index).sorted() }
         } catch let e as SearchQuery.ParseError {
             return out.append("\(tag) BAD \(e.message)\r\n")
+        } catch is SearchOverloaded {
+            // RFC 5530 response codes, as the web site answers 503
+            return out.append("\(tag) NO [UNAVAILABLE] too many searches are running; try again in a few seconds\r\n")
+        } catch is SearchTimedOut {
+            return out.append("\(tag) NO [LIMIT] the search took too long and was stopped\r\n")
         }
         let numbers = byUID ? hits.map(String.init) : hits.compactMap { box.msn(of: $0).map(String.init) }
         out.append("* SEARCH" + numbers.map { " " + $0 }.joined() + "\r\n\(tag) OK Search done\r\n")
@@ -389,23 +405,12 @@ final class IMAPSession: @unchecked Sendable {
 }
 
 /// LIST patterns (RFC 3501 6.3.8): `*` matches anything, `%` anything but the `.` delimiter;
-/// names compare without regard to case.
-struct Wildcard {
-    let pattern: [Character]
-    init(_ s: String) { pattern = Array(s.lowercased()) }
-
-    func matches(_ name: String) -> Bool { Self.match(pattern[...], Array(name.lowercased())[...]) }
-
-    static func match(_ p: ArraySlice<Character>, _ s: ArraySlice<Character>) -> Bool {
-        guard let c = p.first else { return s.isEmpty }
-        if c == "*" || c == "%" {
-            var rest = s
-            while true {
-                if match(p.dropFirst(), rest) { return true }
-                guard let f = rest.first, c == "*" || f != "." else { return false }
-                rest = rest.dropFirst()
-            }
-        }
-        return s.first == c && match(p.dropFirst(), s.dropFirst())
+/// names compare without regard to case. A `Glob` (linear time).
+struct Wildcard: Sendable {
+    let glob: Glob
+    init(_ s: String) {
+        glob = Glob(s.lowercased().map { c in c == "*" ? .star(stop: nil) : c == "%" ? .star(stop: ".") : .literal(c) })
     }
+
+    func matches(_ name: String) -> Bool { glob.matches(name.lowercased()) }
 }

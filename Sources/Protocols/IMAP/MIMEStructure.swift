@@ -32,6 +32,10 @@ struct MIMEStructure {
         return out
     }
 
+    /// Multiparts and attached messages deeper than this are leaves: parsing, BODYSTRUCTURE and
+    /// sections recurse once per level, and a message may nest thousands.
+    static let maxDepth = 20
+
     init(_ bytes: [UInt8]) { self.init(bytes, 0..<bytes.count, defaultType: ("text", "plain"), depth: 0) }
 
     init(_ bytes: [UInt8], _ range: Range<Int>, defaultType: (String, String), depth: Int) {
@@ -44,7 +48,7 @@ struct MIMEStructure {
         let (t, s, params) = Self.contentType(fields.first("content-type"), default: defaultType)
         (type, subtype, parameters) = (t, s, params)
         var kids: [MIMEStructure] = []
-        if depth < 20 {
+        if depth < Self.maxDepth {
             if t == "multipart", let boundary = params.first(where: { $0.0 == "boundary" })?.1, !boundary.isEmpty {
                 let childDefault = s == "digest" ? ("message", "rfc822") : ("text", "plain")
                 for r in Self.split(bytes, body, boundary: Array(("--" + boundary).utf8)) {
@@ -133,18 +137,20 @@ struct MIMEStructure {
     }
 
     /// The part a section number names (`1`, `1.2`…); for a message/rfc822 part, numbers go on
-    /// into its message.
+    /// into its message. A loop, not a recursion: a client's section may name thousands of levels.
     func part(_ path: [Int]) -> MIMEStructure? {
-        guard let first = path.first else { return self }
         var node = self
-        if node.isMessage, let m = node.children.first { node = m }
-        if !node.isMultipart {
-            // part 1 of a single-part message is its body
-            return first == 1 ? (path.count == 1 ? node : node.part(Array(path.dropFirst()))) : nil
+        for n in path {
+            if node.isMessage, let m = node.children.first { node = m }
+            if !node.isMultipart {
+                // part 1 of a single-part message is its body (and part 1 of that, …)
+                guard n == 1 else { return nil }
+                continue
+            }
+            guard n >= 1, n <= node.children.count else { return nil }
+            node = node.children[n - 1]
         }
-        guard first >= 1, first <= node.children.count else { return nil }
-        let child = node.children[first - 1]
-        return path.count == 1 ? child : child.part(Array(path.dropFirst()))
+        return node
     }
 
     var headerBytes: ArraySlice<UInt8> { bytes[header] }

@@ -28,17 +28,26 @@ indirect enum SearchCriteria: Sendable {
             }
         }
         var keys: [SearchCriteria] = []
-        while !rest.isEmpty { keys.append(try key(&rest)) }
+        while !rest.isEmpty { keys.append(try key(&rest, depth: 1)) }
         guard !keys.isEmpty else { throw Failure(message: "BAD no search keys") }
-        return keys.count == 1 ? keys[0] : .and(keys)
+        let criteria = keys.count == 1 ? keys[0] : .and(keys)
+        do { try SearchLimits.check(.or(criteria.textNodes)) } catch let e as SearchQuery.ParseError {
+            throw Failure(message: "BAD \(e.message)")
+        }
+        return criteria
     }
 
-    static func key(_ t: inout ArraySlice<IMAPToken>) throws -> SearchCriteria {
+    /// Deepest nesting of lists, NOT and OR (as the web's query parser allows 64 levels of
+    /// parentheses): parsing and evaluating recurse once per level.
+    static let maxDepth = 64
+
+    static func key(_ t: inout ArraySlice<IMAPToken>, depth: Int) throws -> SearchCriteria {
+        guard depth <= maxDepth else { throw Failure(message: "BAD search keys nested too deeply (over \(maxDepth) levels)") }
         guard let tok = t.popFirst() else { throw Failure(message: "BAD search key missing") }
         if case .list(let l) = tok {
             var inner = l[...]
             var keys: [SearchCriteria] = []
-            while !inner.isEmpty { keys.append(try key(&inner)) }
+            while !inner.isEmpty { keys.append(try key(&inner, depth: depth + 1)) }
             return .and(keys)
         }
         guard case .atom(let word) = tok else { throw Failure(message: "BAD unexpected string in search") }
@@ -61,8 +70,8 @@ indirect enum SearchCriteria: Sendable {
         case "UID":
             guard let set = SequenceSet(try arg()) else { throw Failure(message: "BAD bad UID set") }
             return .uids(set.ranges)
-        case "NOT": return .not(try key(&t))
-        case "OR": return .or(try key(&t), try key(&t))
+        case "NOT": return .not(try key(&t, depth: depth + 1))
+        case "OR": return .or(try key(&t, depth: depth + 1), try key(&t, depth: depth + 1))
         case "SINCE": return .date(received: true, from: try day(), to: .max)
         case "BEFORE": return .date(received: true, from: .min, to: try day())
         case "ON":
@@ -123,8 +132,22 @@ indirect enum SearchCriteria: Sendable {
         return DateRange.civil(y, m + 1, d, 0, 0, 0)
     }
 
-    /// The matching UIDs of `uids` (the slice's, ascending). Blocking: index reads.
+    /// The full-text keys, counted against the web's term and wildcard caps (`SearchLimits`).
+    var textNodes: [SearchQuery.Node] {
+        switch self {
+        case .text(let n): return [n]
+        case .not(let c): return c.textNodes
+        case .or(let a, let b): return a.textNodes + b.textNodes
+        case .and(let cs): return cs.flatMap(\.textNodes)
+        case .all, .none, .uids, .sequence, .date, .size: return []
+        }
+    }
+
+    /// The matching UIDs of `uids` (the slice's, ascending). Blocking: index reads. Within a
+    /// search's deadline (`SearchLimits.deadline`, set by `SearchGate`), checked at every key
+    /// as SQLite checks it inside each query.
     func evaluate(_ uids: [Int64], index: ArchiveIndex) throws -> Set<Int64> {
+        if let deadline = SearchLimits.deadline, ContinuousClock.now >= deadline { throw SearchTimedOut() }
         guard let lo = uids.first, let hi = uids.last else { return [] }
         switch self {
         case .all: return Set(uids)

@@ -10,6 +10,8 @@ final class NNTPSession {
     /// The selected group and current article number.
     var group: Catalog.Group?
     var current: Int64?
+    /// Told once a group is chosen: then RFC 3977's idle timeout applies, not the short one.
+    var connection: LineConnection?
 
     /// RFC 977 2.3 (public-inbox's LINE_MAX): a longer command line closes the connection.
     static let maxLine = 512
@@ -21,7 +23,8 @@ final class NNTPSession {
         self.out = out
     }
 
-    func run(_ lines: NIOAsyncChannelInboundStream<InLine>) async throws {
+    func run(_ lines: SessionInput) async throws {
+        connection = lines.connection
         out.append("201 \(catalog.serverName) ready - post via email\r\n")
         try await out.flush()
         for try await item in lines {
@@ -142,7 +145,7 @@ final class NNTPSession {
             return
         }
         let pattern = args.count > 1 ? Wildmat(args[1]) : nil
-        let groups = catalog.groups.filter { pattern?.matches($0.name) ?? true }
+        let groups = try await catalog.blocking { [catalog] in catalog.groups.filter { pattern?.matches($0.name) ?? true } }
         switch kw {
         case "ACTIVE":
             out.append("215 information follows\r\n")
@@ -177,6 +180,7 @@ final class NNTPSession {
         guard let g = catalog.group(named: name) else { return "411 no such news group\r\n" }
         let span = try await catalog.blocking { try g.inbox.index.articleSpan() }
         group = g
+        connection?.settle()
         current = span.count > 0 ? span.low : nil
         return "211 \(span.count) \(span.low) \(span.high) \(g.name)\r\n"
     }

@@ -1,58 +1,63 @@
-/// RFC 3977 4.2 wildmats: comma-separated patterns with `*`, `?`, `[set]` and `\` escapes;
-/// a pattern starting with `!` excludes; the last pattern that matches decides.
-struct Wildmat {
-    private let patterns: [(negated: Bool, pattern: [Character])]
+/// RFC 3977 4.2 wildmats: comma-separated patterns with `*`, `?`, `[set]` (`[^set]` negated,
+/// `a-z` ranges) and `\` escapes; a pattern starting with `!` excludes; the last pattern that
+/// matches decides. Each pattern is a `Glob` (linear time).
+struct Wildmat: Sendable {
+    private let patterns: [(negated: Bool, glob: Glob)]
 
     init(_ text: String) {
         patterns = text.split(separator: ",", omittingEmptySubsequences: false).map { p in
-            p.hasPrefix("!") ? (true, Array(p.dropFirst())) : (false, Array(p))
+            p.hasPrefix("!") ? (true, Self.compile(Array(p.dropFirst()))) : (false, Self.compile(Array(p)))
         }
     }
 
     func matches(_ name: String) -> Bool {
-        let n = Array(name)
         var result = false
-        for p in patterns where Self.match(p.pattern[...], n[...]) { result = !p.negated }
+        for p in patterns where p.glob.matches(name) { result = !p.negated }
         return result
     }
 
-    static func match(_ p: ArraySlice<Character>, _ s: ArraySlice<Character>) -> Bool {
-        guard let c = p.first else { return s.isEmpty }
-        switch c {
-        case "*":
-            var rest = s
-            while true {
-                if match(p.dropFirst(), rest) { return true }
-                if rest.isEmpty { return false }
-                rest = rest.dropFirst()
-            }
-        case "?":
-            return !s.isEmpty && match(p.dropFirst(), s.dropFirst())
-        case "[":
-            guard let ch = s.first, let close = p.dropFirst(2).firstIndex(of: "]") else { return literal(p, s) }
-            var set = p[(p.startIndex + 1)..<close]
-            let negate = set.first == "^"
-            if negate { set = set.dropFirst() }
-            var hit = false
-            var i = set.startIndex
-            while i < set.endIndex {
-                if i + 2 < set.endIndex, set[i + 1] == "-" {
-                    if set[i] <= ch && ch <= set[i + 2] { hit = true }
-                    i += 3
-                } else {
-                    if set[i] == ch { hit = true }
-                    i += 1
+    static func compile(_ p: [Character]) -> Glob {
+        var pieces: [Glob.Piece] = []
+        var i = 0
+        while i < p.count {
+            switch p[i] {
+            case "*": pieces.append(.star(stop: nil))
+            case "?": pieces.append(.any)
+            case "[":
+                // the first character of a set may be `]`; without a closing `]`, `[` is itself
+                guard let close = p[min(p.count, i + 2)...].firstIndex(of: "]") else {
+                    pieces.append(.literal("["))
+                    break
                 }
+                pieces.append(set(p[(i + 1)..<close]))
+                i = close
+            case "\\" where i + 1 < p.count:
+                i += 1
+                pieces.append(.literal(p[i]))
+            default: pieces.append(.literal(p[i]))
             }
-            return hit != negate && match(p[(close + 1)...], s.dropFirst())
-        case "\\" where p.count > 1:
-            return s.first == p[p.startIndex + 1] && match(p.dropFirst(2), s.dropFirst())
-        default:
-            return literal(p, s)
+            i += 1
         }
+        return Glob(pieces)
     }
 
-    private static func literal(_ p: ArraySlice<Character>, _ s: ArraySlice<Character>) -> Bool {
-        s.first == p.first && match(p.dropFirst(), s.dropFirst())
+    /// The inside of `[…]`: `^` first negates, `a-z` is a range.
+    private static func set(_ inside: ArraySlice<Character>) -> Glob.Piece {
+        var s = inside
+        let negated = s.first == "^"
+        if negated { s = s.dropFirst() }
+        var ranges: [ClosedRange<Character>] = []
+        var i = s.startIndex
+        while i < s.endIndex {
+            if i + 2 < s.endIndex, s[i + 1] == "-" {
+                // a backwards range (`z-a`) matches nothing
+                if s[i] <= s[i + 2] { ranges.append(s[i]...s[i + 2]) }
+                i += 3
+            } else {
+                ranges.append(s[i]...s[i])
+                i += 1
+            }
+        }
+        return .set(ranges, negated: negated)
     }
 }

@@ -28,14 +28,18 @@ public final class Catalog: Sendable {
     /// The name in greetings, `Xref:` and `Path:` (`publicinbox.nntpserver`, else the host name).
     public let serverName: String
     let pool: NIOThreadPool
+    /// Where IMAP searches run: the web site's threads, admission and deadline (`tidings serve`
+    /// hands both the same gate).
+    let searches: SearchGate
     let watcher: InboxWatcher
     /// IMAP: the article numbers of each slice last read (see `sliceUIDs`).
     let sliceCache = NIOLockedValueBox<[String: [Int64]]>([:])
 
     /// Serves `inboxes`; an inbox whose newsgroup name another inbox already took is left out
     /// (with a warning on standard error).
-    /// `pool` runs the blocking work; its owner (who starts the servers) shares it with `Site`.
-    public init(inboxes: [Inbox], serverName: String? = nil, pool: NIOThreadPool = .singleton) {
+    /// `pool` runs the blocking work and `searches` the searches; their owner (who starts the
+    /// servers) shares them with `Site`.
+    public init(inboxes: [Inbox], serverName: String? = nil, pool: NIOThreadPool = .singleton, searches: SearchGate = SearchGate()) {
         var seen = Set<String>()
         var gs: [(Inbox, String)] = []
         for ib in inboxes {
@@ -56,6 +60,7 @@ public final class Catalog: Sendable {
         byName = Dictionary(uniqueKeysWithValues: groups.map { ($0.name, $0) })
         self.serverName = serverName ?? Self.hostName()
         self.pool = pool
+        self.searches = searches
         watcher = InboxWatcher(inboxes: groups.map(\.inbox))
     }
 
@@ -71,6 +76,11 @@ public final class Catalog: Sendable {
     /// Runs blocking work (SQLite reads, `git cat-file`) off the event loops.
     func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await pool.runIfActive(body)
+    }
+
+    /// Runs a search within the search limits (`SearchOverloaded`, `SearchTimedOut`).
+    func searching<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await searches.run(body)
     }
 
     static func describe(_ c: InboxConfig) -> String {

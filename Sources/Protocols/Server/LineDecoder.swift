@@ -40,17 +40,3 @@ struct LineDecoder: ByteToMessageDecoder {
         return .needMoreData
     }
 }
-
-/// Closes a connection that has sent nothing for the read timeout of its `IdleStateHandler`.
-final class IdleCloser: ChannelInboundHandler, Sendable {
-    typealias InboundIn = InLine
-    typealias InboundOut = InLine
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let e = event as? IdleStateHandler.IdleStateEvent, e == .read {
-            context.close(promise: nil)
-        } else {
-            context.fireUserInboundEventTriggered(event)
-        }
-    }
-}

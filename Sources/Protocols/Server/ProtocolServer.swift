@@ -1,4 +1,5 @@
 import NIOCore
+import Support
 
 /// `tidings serve --nntp HOST:PORT` / `--imap HOST:PORT`: every inbox of the catalog, read-only,
 /// as newsgroups or as mailboxes.
@@ -16,10 +17,19 @@ public struct ProtocolServer: Sendable {
     public let catalog: Catalog
     public let listener: LineServer
 
-    public init(_ kind: Kind, catalog: Catalog, host: String, port: Int, idleTimeout: TimeAmount? = nil) {
+    /// `budget`: the connections of every listener of the process (`tidings serve` shares one
+    /// with the web server); nil, one of this server's own under the open-file limit.
+    /// `unsettledTimeout`: how long a client that has not logged in (IMAP) or chosen a group
+    /// (NNTP) may stay silent.
+    public init(
+        _ kind: Kind, catalog: Catalog, host: String, port: Int, idleTimeout: TimeAmount? = nil,
+        unsettledTimeout: TimeAmount = .seconds(20), budget: ConnectionBudget? = nil
+    ) {
         self.kind = kind
         self.catalog = catalog
-        listener = LineServer(host: host, port: port, maxLine: kind.maxLine, idleTimeout: idleTimeout ?? kind.idleTimeout)
+        listener = LineServer(
+            host: host, port: port, maxLine: kind.maxLine,
+            timeouts: .init(idle: idleTimeout ?? kind.idleTimeout, unsettled: unsettledTimeout), budget: budget ?? ConnectionBudget())
     }
 
     /// Serves until cancelled; `bound` gets the port (for port 0).

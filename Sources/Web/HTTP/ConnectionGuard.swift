@@ -1,68 +1,28 @@
-import Atomics
-import Foundation
-import NIOConcurrencyHelpers
 import NIOCore
+import Support
 
-/// Every open HTTP connection of a server and since when each has been waiting for a request
-/// (idle, or its request head still arriving): enforces `ServerLimits.maxConnections` by
-/// closing the connection that has waited longest when a new one arrives at the cap, and tells
-/// connections when the server is busy (shorter idle and header timeouts). A request costs it
-/// two atomic stores; the lock is taken only to open and close connections.
+/// The HTTP server's view of the connection budget (`ConnectionBudget`, shared with the NNTP
+/// and IMAP listeners under `tidings serve`) with the timeouts of `ServerLimits`.
 final class ConnectionGuard: Sendable {
-    /// One connection: its channel and since when (uptime nanoseconds) it waits for a request,
-    /// 0 while one is read or answered. Written on the connection's event loop.
-    final class Entry: Sendable {
-        let channel: any Channel
-        let waitingSince = ManagedAtomic<UInt64>(DispatchTime.now().uptimeNanoseconds)
-
-        init(channel: any Channel) { self.channel = channel }
-
-        func setWaiting(_ waiting: Bool) {
-            waitingSince.store(waiting ? max(1, DispatchTime.now().uptimeNanoseconds) : 0, ordering: .relaxed)
-        }
-    }
+    typealias Entry = ConnectionBudget.Entry
 
     let limits: ServerLimits
-    private let entries = NIOLockedValueBox([ObjectIdentifier: Entry]())
-    private let openCount = ManagedAtomic(0)
+    let budget: ConnectionBudget
 
-    init(limits: ServerLimits) { self.limits = limits }
+    /// `budget` nil: one of the HTTP server's own, of `limits.maxConnections`.
+    init(limits: ServerLimits, budget: ConnectionBudget? = nil) {
+        self.limits = limits
+        self.budget = budget ?? ConnectionBudget(maxConnections: limits.maxConnections)
+    }
 
-    /// Open connections.
-    var count: Int { openCount.load(ordering: .relaxed) }
+    /// Open connections (of every listener sharing the budget).
+    var count: Int { budget.count }
 
     /// More than three quarters of the connections are taken.
-    var isBusy: Bool { count * 4 > limits.maxConnections * 3 }
+    var isBusy: Bool { budget.isBusy }
 
-    /// Registers a new connection; nil when it must be refused (the cap is reached and every
-    /// other connection is busy with a request). At the cap the longest-waiting connection is
-    /// closed to make room.
-    func open(_ channel: any Channel) -> Entry? {
-        let entry = Entry(channel: channel)
-        let (admitted, victim): (Bool, (any Channel)?) = entries.withLockedValue { open in
-            var victim: (any Channel)?
-            if open.count >= limits.maxConnections {
-                var oldest: (ObjectIdentifier, UInt64)?
-                for (k, e) in open {
-                    let since = e.waitingSince.load(ordering: .relaxed)
-                    guard since != 0 else { continue }
-                    if oldest == nil || since < oldest!.1 { oldest = (k, since) }
-                }
-                guard let (key, _) = oldest else { return (false, nil) }
-                victim = open.removeValue(forKey: key)?.channel
-                openCount.wrappingDecrement(ordering: .relaxed)
-            }
-            open[ObjectIdentifier(channel)] = entry
-            openCount.wrappingIncrement(ordering: .relaxed)
-            return (true, victim)
-        }
-        victim?.close(promise: nil)
-        return admitted ? entry : nil
-    }
+    /// Registers a new connection; nil when it must be refused (see `ConnectionBudget.open`).
+    func open(_ channel: any Channel) -> Entry? { budget.open(channel) }
 
-    func close(_ channel: any Channel) {
-        entries.withLockedValue { open in
-            if open.removeValue(forKey: ObjectIdentifier(channel)) != nil { openCount.wrappingDecrement(ordering: .relaxed) }
-        }
-    }
+    func close(_ channel: any Channel) { budget.close(channel) }
 }

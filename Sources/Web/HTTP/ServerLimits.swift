@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// What one HTTP client may hold of the server: how long it may take to send a request and how
 /// long an idle connection stays open, how many connections are served at once, how large a
@@ -28,34 +29,12 @@ public struct ServerLimits: Sendable {
         self.maxConnections = maxConnections ?? Self.defaultMaxConnections(fileLimit: Self.fileLimit())
     }
 
-    /// Connections to allow under a file descriptor limit: all but a reserve for SQLite,
-    /// git pipes and the files pages read (a quarter, at most 256), and never more than 16,384.
-    public static func defaultMaxConnections(fileLimit: Int) -> Int {
-        max(16, min(fileLimit - min(256, fileLimit / 4), 16_384))
-    }
+    /// Connections to allow under a file descriptor limit (`ConnectionBudget`).
+    public static func defaultMaxConnections(fileLimit: Int) -> Int { ConnectionBudget.defaultMaxConnections(fileLimit: fileLimit) }
 
     /// The soft limit on open files.
-    public static func fileLimit() -> Int {
-        var rl = rlimit()
-        guard getrlimit(nofile, &rl) == 0 else { return 1024 }
-        return rl.rlim_cur > rlim_t(1 << 30) ? 1 << 30 : Int(rl.rlim_cur)
-    }
+    public static func fileLimit() -> Int { ConnectionBudget.fileLimit() }
 
-    /// Raises the soft limit on open files to the hard limit (1,024 is a common default soft
-    /// limit, far below what a server holding many connections needs); returns the new limit.
-    @discardableResult public static func raiseFileLimit() -> Int {
-        var rl = rlimit()
-        guard getrlimit(nofile, &rl) == 0 else { return 1024 }
-        if rl.rlim_cur < rl.rlim_max {
-            rl.rlim_cur = rl.rlim_max
-            _ = setrlimit(nofile, &rl)
-        }
-        return fileLimit()
-    }
-
-    #if os(Linux)
-        private static let nofile = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
-    #else
-        private static let nofile = RLIMIT_NOFILE
-    #endif
+    /// Raises the soft limit on open files to the hard limit; returns the new limit.
+    @discardableResult public static func raiseFileLimit() -> Int { ConnectionBudget.raiseFileLimit() }
 }

@@ -5,6 +5,7 @@ import Logging
 import Mail
 import Mirror
 import NIOCore
+import Support
 
 /// Answers every request of the archive site: routes the raw path, runs the blocking work on
 /// the site's thread pool and encodes the reply.
@@ -219,6 +220,17 @@ public func makeApplication(
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     makeApplication(site: site, host: host, port: port, connections: ConnectionGuard(limits: limits), onServerRunning: onServerRunning)
+}
+
+/// Builds the HTTP application with its connections counted in `budget`, shared with the NNTP
+/// and IMAP listeners (whose cap then applies instead of `limits.maxConnections`).
+public func makeApplication(
+    site: Site, host: String, port: Int, limits: ServerLimits, budget: ConnectionBudget,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    makeApplication(
+        site: site, host: host, port: port, connections: ConnectionGuard(limits: limits, budget: budget),
+        onServerRunning: onServerRunning)
 }
 
 func makeApplication(

@@ -36,7 +36,14 @@ public final class Site: Sendable {
 
     /// `cacheBytes`: the budget of the render cache (0 turns it off); `search`: threads,
     /// admissions and time of searches.
-    public init(inboxes: [Inbox], pool: NIOThreadPool = .singleton, cacheBytes: Int = 96 << 20, search: SearchGate.Limits = .init()) {
+    public convenience init(
+        inboxes: [Inbox], pool: NIOThreadPool = .singleton, cacheBytes: Int = 96 << 20, search: SearchGate.Limits = .init()
+    ) {
+        self.init(inboxes: inboxes, pool: pool, cacheBytes: cacheBytes, searches: SearchGate(limits: search))
+    }
+
+    /// `searches`: where searches run, shared with the IMAP server (`Catalog`).
+    public init(inboxes: [Inbox], pool: NIOThreadPool = .singleton, cacheBytes: Int = 96 << 20, searches: SearchGate) {
         self.inboxes = inboxes
         let cache = RenderCache(budget: cacheBytes)
         let generations = Generations(inboxes: inboxes)
@@ -50,7 +57,7 @@ public final class Site: Sendable {
         scopes = s
         all = Scope(name: "all", inboxes: inboxes, isAll: true, cache: cache, generations: generations)
         self.pool = pool
-        searches = SearchGate(limits: search)
+        self.searches = searches
     }
 
     /// The scope a path's first segment names, if any.

@@ -1,4 +1,3 @@
-import Index
 import NIOCore
 import NIOConcurrencyHelpers
 import NIOPosix
@@ -6,7 +5,9 @@ import NIOPosix
 /// Where searches run: a few threads of their own (so that however many searches arrive, page
 /// rendering keeps the site's pool), a bounded number of searches admitted at once (the rest
 /// are refused at once with `SearchOverloaded`), and a deadline for each from the moment it is
-/// admitted (queueing included), after which SQLite stops it (`SearchTimedOut`).
+/// admitted (queueing included), after which SQLite stops it (`SearchTimedOut`). `tidings
+/// serve` makes one for the web site and the IMAP server together, so a flood of searches on
+/// one front door takes no more than these threads from the others.
 public final class SearchGate: Sendable {
     public struct Limits: Sendable {
         /// Threads running searches (default: half the cores, at least 1).
@@ -24,12 +25,12 @@ public final class SearchGate: Sendable {
         }
     }
 
-    let limits: Limits
-    let capacity: Int
+    public let limits: Limits
+    public let capacity: Int
     private let pool: NIOThreadPool
     private let admittedCount = NIOLockedValueBox(0)
 
-    init(limits: Limits) {
+    public init(limits: Limits = .init()) {
         self.limits = limits
         capacity = limits.admitted ?? limits.threads * 16
         pool = NIOThreadPool(numberOfThreads: limits.threads)
@@ -39,7 +40,7 @@ public final class SearchGate: Sendable {
     deinit { try? pool.syncShutdownGracefully() }
 
     /// Runs a search (`body` calls `ArchiveIndex.search`…) within the limits.
-    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         let admitted = admittedCount.withLockedValue { n in
             guard n < capacity else { return false }
             n += 1
@@ -53,6 +54,7 @@ public final class SearchGate: Sendable {
 }
 
 /// Too many searches are running or waiting.
-struct SearchOverloaded: Error, CustomStringConvertible {
-    var description: String { "too many searches are running" }
+public struct SearchOverloaded: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "too many searches are running" }
 }
