@@ -165,9 +165,10 @@ public final class Importer {
     // MARK: index existing epochs
 
     /// Indexes commits in the epochs that the index has not seen (epochs copied from
-    /// public-inbox, or left by a killed import).
-    public func catchUp() throws -> ImportSummary {
-        try inbox.withWriteLock { try catchUpLocked() }
+    /// public-inbox, or left by a killed import). Blobs over `maxBlobSize` (a mirror passes its
+    /// `maxMessageSize`) are recorded as rejected without being read.
+    public func catchUp(maxBlobSize: Int? = nil) throws -> ImportSummary {
+        try inbox.withWriteLock { try catchUpLocked(maxBlobSize: maxBlobSize) }
     }
 
     /// Drops the index and recreates it from git alone (rejections of mail that never reached
@@ -190,7 +191,7 @@ public final class Importer {
     /// Indexes every epoch's commits after the tip the index has seen, in history order, with
     /// public-inbox-index's numbering (`IndexWriter.admitExisting`). An object that cannot be
     /// read or is not a message is recorded in `rejected` with its commit, and the rest goes on.
-    private func catchUpLocked() throws -> ImportSummary {
+    private func catchUpLocked(maxBlobSize: Int? = nil) throws -> ImportSummary {
         let t0 = Date()
         var summary = ImportSummary()
         let repo = inbox.repository
@@ -223,7 +224,7 @@ public final class Importer {
                     try iw.recordRejected(r, at: Importer.now)
                 }
                 do {
-                    try Pipeline.runCommits(commits, epoch: n, gitDir: gitDir) { commit, item in
+                    try Pipeline.runCommits(commits, epoch: n, gitDir: gitDir, maxBlobSize: maxBlobSize) { commit, item in
                         handled += 1
                         switch (commit.change, item) {
                         case (.remove(let blob), .failed(let r)):

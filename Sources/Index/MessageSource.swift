@@ -170,10 +170,13 @@ public enum MessageSource: Sendable, CustomStringConvertible {
     }
 
     /// A blob's bytes, or why it cannot be read: missing, not a blob, or git cat-file ended on a
-    /// damaged pack (then `reader` is replaced by a new one for the objects after it).
-    static func readBlob(_ oid: String, with reader: inout CatFile) throws -> (bytes: [UInt8], unreadable: String?) {
+    /// damaged pack (then `reader` is replaced by a new one for the objects after it), or over
+    /// `maxBytes` (then it is never held).
+    static func readBlob(_ oid: String, with reader: inout CatFile, maxBytes: Int? = nil) throws -> (bytes: [UInt8], unreadable: String?) {
         do {
-            return (try reader.readBlob(oid), nil)
+            return (try reader.readBlob(oid, maxBytes: maxBytes), nil)
+        } catch let e as CatFile.TooLarge {
+            return ([], e.description)
         } catch let e as CatFile.Missing {
             return ([], "object missing: \(e.description)")
         } catch let e as CatFile.WrongType {

@@ -63,7 +63,7 @@ enum Pipeline {
     /// Reads and parses the commits of one epoch in order (each with its own reader): the
     /// message added, or the message removed, or why the commit has nothing to index.
     static func runCommits(
-        _ commits: [EpochCommit], epoch: Int, gitDir: String, consume: (EpochCommit, PipelineItem) throws -> Void
+        _ commits: [EpochCommit], epoch: Int, gitDir: String, maxBlobSize: Int? = nil, consume: (EpochCommit, PipelineItem) throws -> Void
     ) throws {
         try stream(
             produce: { put in
@@ -75,7 +75,7 @@ enum Pipeline {
                         let origin = "\(epoch).git@\(c.oid.prefix(12))"
                         switch c.change {
                         case .add(let blob), .remove(let blob):
-                            let (bytes, why) = try MessageSource.readBlob(blob, with: &reader)
+                            let (bytes, why) = try MessageSource.readBlob(blob, with: &reader, maxBytes: maxBlobSize)
                             return RawInput(
                                 bytes: bytes, receivedAt: c.committedAt, origin: origin, commit: c.oid, object: blob, unreadable: why)
                         case .skip(let reason), .unreadable(let reason):

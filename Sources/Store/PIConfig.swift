@@ -65,10 +65,33 @@ public struct InboxConfig: Sendable, Equatable {
 
     static let newsgroupCharacters = Set("abcdefghijklmnopqrstuvwxyz0123456789/_.-~@+=:")
 
+    /// Whether `address` is one plain mail address, `LOCAL@DOMAIN` (RFC 5322 atext and dots;
+    /// domain labels of letters, digits and `-`), at most 254 bytes. Nothing else is taken from
+    /// an upstream's config: addresses such as `--global`, `-c core.sshCommand=touch pwned` or
+    /// one holding a newline were stored and then printed into shell commands and config text.
+    public static func isValidAddress(_ address: String) -> Bool {
+        let u = Array(address.utf8)
+        guard u.count <= 254, let at = u.lastIndex(of: UInt8(ascii: "@")), at > 0, at < u.count - 1 else { return false }
+        let local = u[..<at]
+        let domain = u[(at + 1)...]
+        guard local.first != UInt8(ascii: "-"), local.first != UInt8(ascii: "."), local.allSatisfy(addressLocalBytes.contains) else {
+            return false
+        }
+        let labels = domain.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        return labels.allSatisfy { label in
+            !label.isEmpty && label.count <= 63 && label.first != UInt8(ascii: "-") && label.allSatisfy(domainBytes.contains)
+        }
+    }
+
+    static let domainBytes = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-".utf8)
+    static let addressLocalBytes = domainBytes.union("!#$%&'*+/=?^_`{|}~.".utf8)
+
     /// Whether public-inbox would serve `name` as a newsgroup and IMAP mailbox: RFC 3977
     /// wildmat-exact and IMAP ATOM-CHAR safe, lower case, not ending in a slice number.
     public static func isValidNewsgroup(_ name: String) -> Bool {
-        guard !name.isEmpty, name.allSatisfy({ newsgroupCharacters.contains($0) }) else { return false }
+        guard let first = name.first, first.isLetter || first.isNumber, name.allSatisfy({ newsgroupCharacters.contains($0) }) else {
+            return false
+        }
         if let dot = name.lastIndex(of: "."), name[name.index(after: dot)...].allSatisfy(\.isNumber) { return false }
         return true
     }
@@ -105,8 +128,12 @@ public struct PIConfig: Sendable {
     /// A file that does not exist has none; one git cannot read is an error.
     public func entries() throws -> [(key: String, value: String)] {
         guard fileExists(path) else { return [] }
-        let out = try Subprocess.run(["git", "config", "--file", path, "--null", "--list"])
-        return out.split(separator: 0).compactMap { entry in
+        return PIConfig.parseList(try Subprocess.run(["git", "config", "--file", path, "--null", "--list"]))
+    }
+
+    /// The keys and values of `git config --null --list` output, in order.
+    public static func parseList(_ out: [UInt8]) -> [(key: String, value: String)] {
+        out.split(separator: 0).compactMap { entry in
             // a key without a value (`[s] flag`) is printed without the newline
             guard let nl = entry.firstIndex(of: 0x0A) else { return (String(decoding: entry, as: UTF8.self), "") }
             return (String(decoding: entry[entry.startIndex..<nl], as: UTF8.self), String(decoding: entry[(nl + 1)...], as: UTF8.self))
@@ -151,21 +178,21 @@ public struct PIConfig: Sendable {
         return found
     }
 
-    /// Records an inbox, as `public-inbox-init` does.
+    /// Records an inbox, as `public-inbox-init` does (values after `--`: never options to git).
     public func add(_ inbox: InboxConfig) throws {
         let dir = NSStringPath(s: path).deletingLastComponent
         if !dir.isEmpty { try Subprocess.run(["mkdir", "-p", dir]) }
         let section = "publicinbox.\(inbox.name)"
-        try? Subprocess.run(["git", "config", "--file", path, "--unset-all", "\(section).address"])
+        try? Subprocess.run(["git", "config", "--file", path, "--unset-all", "--", "\(section).address"])
         for a in inbox.addresses {
-            try Subprocess.run(["git", "config", "--file", path, "--add", "\(section).address", a])
+            try Subprocess.run(["git", "config", "--file", path, "--add", "--", "\(section).address", a])
         }
-        if let url = inbox.url { try Subprocess.run(["git", "config", "--file", path, "\(section).url", url]) }
-        try Subprocess.run(["git", "config", "--file", path, "\(section).inboxdir", inbox.dir])
+        if let url = inbox.url { try Subprocess.run(["git", "config", "--file", path, "--", "\(section).url", url]) }
+        try Subprocess.run(["git", "config", "--file", path, "--", "\(section).inboxdir", inbox.dir])
         if let d = inbox.description {
-            try Subprocess.run(["git", "config", "--file", path, "\(section).description", d])
+            try Subprocess.run(["git", "config", "--file", path, "--", "\(section).description", d])
         }
-        if let g = inbox.newsgroup { try Subprocess.run(["git", "config", "--file", path, "\(section).newsgroup", g]) }
+        if let g = inbox.newsgroup { try Subprocess.run(["git", "config", "--file", path, "--", "\(section).newsgroup", g]) }
     }
 
     /// Every value of `key` (e.g. `publicinbox.nntpserver`), in file order.

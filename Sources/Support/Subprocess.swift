@@ -129,7 +129,7 @@ public final class Subprocess: @unchecked Sendable {
 
     /// Runs `body` (which writes to a pipe) with SIGPIPE blocked on this thread, and discards the
     /// SIGPIPE a write to a closed pipe raised, so that `body` sees EPIPE instead of dying.
-    static func withoutSIGPIPE<T>(_ body: () -> T) -> T {
+    public static func withoutSIGPIPE<T>(_ body: () -> T) -> T {
         var pipeSet = sigset_t()
         sigemptyset(&pipeSet)
         sigaddset(&pipeSet, SIGPIPE)

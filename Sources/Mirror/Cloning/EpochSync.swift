@@ -11,11 +11,14 @@ import Support
 /// name nobody reads (`N.git.tmp`) and renamed into place; an existing one fetches into refs of
 /// its own (`refs/tidings-incoming/`), which replace `refs/heads/` in one transaction only when
 /// every new tip descends from the old one. Objects of an interrupted transfer are unreferenced
-/// and harmless.
+/// and harmless. Transfers (`transfer`, `cloneAside`) change nothing readers see and run
+/// without the inbox's write lock; only `moveRefs` and `place` need it.
 struct EpochSync {
     let repository: InboxRepository
     /// git's progress meter on the terminal.
     var progress: Bool
+    /// Time and speed limits of every transfer.
+    var limits = MirrorLimits()
 
     static let incoming = "refs/tidings-incoming/"
 
@@ -28,14 +31,18 @@ struct EpochSync {
 
     /// git with the prompt for credentials off (a mirror runs unattended). Its standard error
     /// is kept for the caller (which failure it was decides what to try next); with `progress`
-    /// it also goes to ours as it comes (git's progress meter).
-    static func git(_ args: [String], input: [UInt8] = [], progress: Bool = false) throws -> Ran {
+    /// it also goes to ours as it comes (git's progress meter). With `limits` (a transfer), git
+    /// gives up below `lowSpeedBytes` per second for `stallTimeout` seconds and is killed after
+    /// `timeout` (a source that never answered, or sent a byte every 20 s, hung it for good).
+    static func git(_ args: [String], input: [UInt8] = [], progress: Bool = false, limits: MirrorLimits? = nil) throws -> Ran {
         let env = ["GIT_TERMINAL_PROMPT": "0"]
+        var command = ["git"] + args
+        if let limits { command = limits.deadline(["git"] + limits.gitOptions + args) }
         guard progress else {
-            let r = try Subprocess.execute(["git"] + args, input: input, environment: env)
+            let r = try Subprocess.execute(command, input: input, environment: env)
             return Ran(status: r.status, text: r.text, errorText: r.errorText)
         }
-        let p = try Subprocess(["git"] + args, environment: env, captureStderr: true)
+        let p = try Subprocess(command, environment: env, captureStderr: true)
         if !input.isEmpty { try? p.write(input) }
         p.closeStdin()
         // stdout is read beside stderr, so that neither pipe can fill up and stall git
@@ -58,9 +65,16 @@ struct EpochSync {
         return Ran(status: status, text: String(decoding: stdout.bytes, as: UTF8.self), errorText: String(decoding: errors, as: UTF8.self))
     }
 
-    static func failure(_ what: String, _ r: Ran) -> Subprocess.Failure {
+    static func failure(_ what: String, _ r: Ran, limits: MirrorLimits? = nil) -> Subprocess.Failure {
         let msg = r.errorText.trimmingASCIIWhitespaceLines()
-        return Subprocess.Failure(description: "\(what) failed\(msg.isEmpty ? " (exit \(r.status))" : ": " + msg)")
+        if let limits, MirrorLimits.timedOut(r.status) {
+            return Subprocess.Failure(description: "\(what) failed: not done after \(limits.timeout) s (--timeout); given up")
+        }
+        var hint = ""
+        if let limits, msg.contains("too slow") {
+            hint = " (under \(limits.lowSpeedBytes) bytes/s for \(limits.stallTimeout) s: --stall-timeout)"
+        }
+        return Subprocess.Failure(description: "\(what) failed\(msg.isEmpty ? " (exit \(r.status))" : ": " + msg)\(hint)")
     }
 
     /// Clones epoch `n` from `url` (absent locally) and puts it in place; returns the objects
@@ -68,48 +82,77 @@ struct EpochSync {
     /// `PartialTransfer`). git checks that what it received is whole (a truncated or damaged
     /// pack fails the clone).
     func cloneNew(_ n: Int, from url: String) throws -> [String] {
-        let final = repository.epochPath(n)
-        let tmp = final + ".tmp"
+        let missing = try cloneAside(n, from: url)
+        try place(n)
+        return missing
+    }
+
+    /// Where `cloneAside` builds epoch `n`.
+    func aside(_ n: Int) -> String { repository.epochPath(n) + ".tmp" }
+
+    /// Clones epoch `n` from `url` beside the others (`N.git.tmp`), where nothing reads it.
+    func cloneAside(_ n: Int, from url: String) throws -> [String] {
+        let tmp = aside(n)
         try? FileManager.default.removeItem(atPath: tmp)
         try Subprocess.run(["mkdir", "-p", repository.dir + "/git"])
-        var args = ["clone", "--mirror", "--no-tags", url, tmp]
-        args.insert(progress ? "--progress" : "-q", at: 1)
-        let r = try EpochSync.git(args, progress: progress)
+        let args = ["clone", "--mirror", "--no-tags", progress ? "--progress" : "-q", "--", url, tmp]
+        let r = try EpochSync.git(args, progress: progress, limits: limits)
         var missing: [String] = []
         if r.status != 0 {
             try? FileManager.default.removeItem(atPath: tmp)
-            guard PartialTransfer.sourceLacksObjects(r) else { throw EpochSync.failure("cloning \(url)", r) }
+            guard PartialTransfer.sourceLacksObjects(r) else { throw EpochSync.failure("cloning \(url)", r, limits: limits) }
             do {
                 try Subprocess.run(["git", "init", "-q", "--bare", tmp])
-                missing = try PartialTransfer(gitDir: tmp, url: url, progress: progress).run()
+                missing = try PartialTransfer(gitDir: tmp, url: url, progress: progress, limits: limits).run()
             } catch {
                 try? FileManager.default.removeItem(atPath: tmp)
                 throw error
             }
         }
         try Subprocess.run(["git", "--git-dir=\(tmp)", "config", "include.path", "../../all.git/config"])
+        return missing
+    }
+
+    /// Puts epoch `n`, cloned aside, in place.
+    func place(_ n: Int) throws {
+        let (tmp, final) = (aside(n), repository.epochPath(n))
         guard rename(tmp, final) == 0 else {
             throw Subprocess.Failure(description: "cannot move \(tmp) to \(final): \(String(cString: strerror(errno)))")
         }
         try repository.updateAlternates()
-        return missing
     }
 
     /// Fetches epoch `n` (present locally) from `url`: whether a ref moved, and the objects the
     /// source lacks (of the new history only). History that does not descend from ours is
     /// refused with nothing changed.
     func fetch(_ n: Int, from url: String) throws -> (moved: Bool, missing: [String]) {
+        let missing = try transfer(n, from: url)
+        return (try moveRefs(n, from: url), missing)
+    }
+
+    /// Fetches epoch `n`'s new objects from `url` and its branches into
+    /// `refs/tidings-incoming/`, which nothing reads; returns the objects the source lacks.
+    func transfer(_ n: Int, from url: String) throws -> [String] {
+        let dir = repository.epochPath(n)
+        clearIncoming(dir)
+        let args = [
+            "--git-dir=\(dir)", "fetch", progress ? "--progress" : "-q", "--no-tags", "--no-write-fetch-head", "--", url,
+            "+refs/heads/*:\(EpochSync.incoming)heads/*",
+        ]
+        let r = try EpochSync.git(args, progress: progress, limits: limits)
+        guard r.status != 0 else { return [] }
+        guard PartialTransfer.sourceLacksObjects(r) else {
+            clearIncoming(dir)
+            throw EpochSync.failure("fetching \(url)", r, limits: limits)
+        }
+        return try fetchWhatExists(into: dir, from: url)
+    }
+
+    /// Moves epoch `n`'s branches to what `transfer` brought when every new tip descends from
+    /// the old one (else nothing changes); whether a ref moved. Needs the inbox's write lock.
+    func moveRefs(_ n: Int, from url: String) throws -> Bool {
         let dir = repository.epochPath(n)
         defer { clearIncoming(dir) }
-        clearIncoming(dir)
-        var args = ["--git-dir=\(dir)", "fetch", "--no-tags", "--no-write-fetch-head", url, "+refs/heads/*:\(EpochSync.incoming)heads/*"]
-        args.insert(progress ? "--progress" : "-q", at: 2)
-        let r = try EpochSync.git(args, progress: progress)
-        var missing: [String] = []
-        if r.status != 0 {
-            guard PartialTransfer.sourceLacksObjects(r) else { throw EpochSync.failure("fetching \(url)", r) }
-            missing = try fetchWhatExists(into: dir, from: url)
-        }
         let listed = try EpochSync.git(["--git-dir=\(dir)", "for-each-ref", "--format=%(refname) %(objectname)", EpochSync.incoming])
         var updates = ""
         for line in listed.text.split(separator: "\n") {
@@ -130,10 +173,10 @@ struct EpochSync {
             }
             updates += "update \(name) \(new) \(old.isEmpty ? String(repeating: "0", count: 40) : old)\n"
         }
-        guard !updates.isEmpty else { return (false, missing) }
+        guard !updates.isEmpty else { return false }
         let u = try Subprocess.execute(["git", "--git-dir=\(dir)", "update-ref", "--stdin"], input: Array(updates.utf8))
         guard u.status == 0 else { throw Subprocess.Failure(description: "updating refs of \(dir) failed: \(u.errorText)") }
-        return (true, missing)
+        return true
     }
 
     /// A damaged source's new history, through a repository beside the epoch that borrows its
@@ -146,7 +189,7 @@ struct EpochSync {
         try Subprocess.run(["git", "init", "-q", "--bare", side])
         let objects = (dir as NSString).standardizingPath + "/objects"
         FileManager.default.createFile(atPath: side + "/objects/info/alternates", contents: Data((objects + "\n").utf8))
-        let missing = try PartialTransfer(gitDir: side, url: url, progress: progress).run()
+        let missing = try PartialTransfer(gitDir: side, url: url, progress: progress, limits: limits).run()
         // packs first, then the refs that need them
         let packs = (try? FileManager.default.contentsOfDirectory(atPath: side + "/objects/pack")) ?? []
         for suffix in [".pack", ".rev", ".idx"] {

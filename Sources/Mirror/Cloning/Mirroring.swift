@@ -10,11 +10,15 @@ import Support
 /// directory beside its destination and renamed into place once indexed; a fetch moves refs only
 /// after every epoch's objects arrived and descend from what is here (`EpochSync`). The index
 /// follows git (`Importer.catchUp`, the git-first-then-index rule), so a fetch killed after the
-/// refs moved is indexed by the next one.
+/// refs moved is indexed by the next one. Transfers run without the inbox's write lock (a
+/// stalled source held it, and so `import` and `deliver`, for as long as it stalled); the lock
+/// is taken to move refs and index.
 public struct Mirroring {
     public let config: PIConfig
     /// git's progress meter on the terminal.
     public var progress: Bool
+    /// What one upstream may cost (time, speed, metadata size).
+    public var limits = MirrorLimits()
     /// Indexes an inbox's new commits, about as many as the second argument says (the command
     /// line shows progress around `catchUp`).
     public var index: (Inbox, Int) throws -> ImportSummary
@@ -23,7 +27,10 @@ public struct Mirroring {
 
     public init(
         config: PIConfig, progress: Bool = false,
-        index: @escaping (Inbox, Int) throws -> ImportSummary = { inbox, _ in try Importer(inbox: inbox).catchUp() },
+        index: @escaping (Inbox, Int) throws -> ImportSummary = { inbox, _ in
+            let importer = Importer(inbox: inbox)
+            return try importer.catchUp(maxBlobSize: importer.maxMessageSize)
+        },
         say: @escaping (String) -> Void = { _ in }
     ) {
         self.config = config
@@ -54,9 +61,10 @@ public struct Mirroring {
     /// The config key recording where a mirror comes from.
     public static func upstreamKey(_ name: String) -> String { "publicinbox.\(name).upstream" }
 
-    /// Whether `name` is an inbox name public-inbox accepts.
+    /// Whether `name` is an inbox name public-inbox accepts, not starting with `-` (it becomes
+    /// an argument of git and of printed commands).
     public static func isValidName(_ name: String) -> Bool {
-        guard let f = name.unicodeScalars.first, f.isASCII, f.properties.isAlphabetic || ("0"..."9").contains(f) || f == "_" || f == "-"
+        guard let f = name.unicodeScalars.first, f.isASCII, f.properties.isAlphabetic || ("0"..."9").contains(f) || f == "_"
         else { return false }
         return name.unicodeScalars.allSatisfy {
             $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_-.+".unicodeScalars.contains($0))
@@ -67,6 +75,7 @@ public struct Mirroring {
     /// in the config and indexes it.
     public func clone(_ remote: RemoteInbox, name: String, dir: String, epochs range: EpochRange? = nil) throws -> Result {
         guard Mirroring.isValidName(name) else { throw Subprocess.Failure(description: "\"\(name)\" is not a usable inbox name") }
+        try RemoteInbox.checkURL(remote.url)
         if (try? config.inbox(named: name)) != nil {
             throw Subprocess.Failure(description: "an inbox named \(name) is already in \(config.path) (tidings fetch \(name) updates it)")
         }
@@ -80,16 +89,17 @@ public struct Mirroring {
         let wanted = range.map { $0.select(listed.map(\.epoch)) } ?? listed.map(\.epoch)
         guard !wanted.isEmpty else { throw Subprocess.Failure(description: "\(remote.url): no epoch in the range asked for") }
         let snippet = try remote.configSnippet()
+        for r in snippet.refused { say("\(name): not taken from \(remote.url)/_/text/config/raw: \(r)") }
         let parent = (dir as NSString).deletingLastPathComponent
         let top = parent.isEmpty ? "." : parent
-        Mirroring.removeAbandonedClones(in: top, name: name)
+        Mirroring.removeAbandonedClones(in: top)
         let building = top + "/.tidings-clone-\(name)-\(getpid())"
         try? FileManager.default.removeItem(atPath: building)
         var ok = false
         defer { if !ok { try? FileManager.default.removeItem(atPath: building) } }
         let repo = InboxRepository(dir: building)
         try Subprocess.run(["mkdir", "-p", building + "/git"])
-        let sync = EpochSync(repository: repo, progress: progress)
+        let sync = EpochSync(repository: repo, progress: progress, limits: remote.limits)
         var result = Result(name: name)
         for n in wanted {
             say("\(name): cloning epoch \(n) from \(remote.epochURL(n))")
@@ -106,6 +116,8 @@ public struct Mirroring {
                 (listed[0].entry?.description.map { Mirroring.inboxDescription($0) } ?? "public inbox for \(addresses[0])").utf8 + [10]))
         var ic = InboxConfig(name: name, dir: building, addresses: addresses)
         ic.newsgroup = snippet.newsgroup
+        // the config's own limit, as `PIConfig.inboxes` gives it to inboxes
+        ic.maxMessageSize = try config.values("tidings.maxMessageSize").last.flatMap(InboxConfig.parseSize)
         let count = wanted.reduce(0) { $0 + Mirroring.commits(in: repo.epochPath($1), since: nil) }
         result.summary = try index(try Inbox(config: ic), count)
         try? FileManager.default.removeItem(atPath: dir)  // empty, if it exists
@@ -115,7 +127,7 @@ public struct Mirroring {
         ok = true
         ic.dir = dir
         try config.add(ic)
-        try Subprocess.run(["git", "config", "--file", config.path, Mirroring.upstreamKey(name), remote.url])
+        try Subprocess.run(["git", "config", "--file", config.path, "--", Mirroring.upstreamKey(name), remote.url])
         return result
     }
 
@@ -125,19 +137,25 @@ public struct Mirroring {
         return Int((try? Subprocess.text(["git", "--git-dir=\(gitDir)", "rev-list", "--count", range])) ?? "") ?? 0
     }
 
-    /// Work directories of clones of `name` whose process is gone (killed midway).
-    static func removeAbandonedClones(in top: String, name: String) {
-        let prefix = ".tidings-clone-\(name)-"
+    /// Work directories of clones (of any inbox) whose process is gone (killed midway):
+    /// `.tidings-clone-NAME-PID`.
+    static func removeAbandonedClones(in top: String) {
+        let prefix = ".tidings-clone-"
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: top)) ?? [] where entry.hasPrefix(prefix) {
-            guard let pid = Int32(entry.dropFirst(prefix.count)), kill(pid, 0) != 0 && errno == ESRCH else { continue }
+            guard let dash = entry.lastIndex(of: "-"), let pid = Int32(entry[entry.index(after: dash)...]), pid > 0, pid != getpid(),
+                kill(pid, 0) != 0 && errno == ESRCH
+            else { continue }
             try? FileManager.default.removeItem(atPath: top + "/" + entry)
         }
     }
 
-    /// An inbox's description from an epoch's (`DESCRIPTION [epoch N]` as public-inbox writes it).
+    /// An inbox's description from an epoch's (`DESCRIPTION [epoch N]` as public-inbox writes
+    /// it), on one line of at most 500 characters (it comes from the upstream's manifest).
     static func inboxDescription(_ epoch: String) -> String {
-        guard epoch.hasSuffix("]"), let r = epoch.range(of: " [epoch ", options: .backwards) else { return epoch }
-        return String(epoch[..<r.lowerBound])
+        var d = epoch
+        if d.hasSuffix("]"), let r = d.range(of: " [epoch ", options: .backwards) { d = String(d[..<r.lowerBound]) }
+        let line = String(String.UnicodeScalarView(d.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
+        return String(line.prefix(500))
     }
 
     /// The inboxes of the config that are mirrors (have an upstream), or those named.
@@ -150,38 +168,88 @@ public struct Mirroring {
                 if names.isEmpty { continue }
                 throw Subprocess.Failure(description: "\(c.name) is not a mirror (no \(Mirroring.upstreamKey(c.name)) in \(config.path))")
             }
-            out.append((c, RemoteInbox(url: up)))
+            out.append((c, RemoteInbox(url: up, limits: limits)))
         }
         return out
     }
 
     /// Brings the mirror `ic` up to date with `remote`: new objects of the epochs it has, epochs
-    /// newer than its newest, then the index. Holds the inbox's write lock throughout.
+    /// newer than its newest, then the index. Objects move without the inbox's write lock
+    /// (nothing reads them yet); the lock is held to move refs, put new epochs in place and
+    /// index. Two fetches of one mirror do not run at once (the second is refused).
     public func fetch(_ ic: InboxConfig, from remote: RemoteInbox) throws -> Result {
-        try Inbox.withWriteLock(dir: ic.dir) {
+        try RemoteInbox.checkURL(remote.url)
+        return try Mirroring.withFetchLock(ic) {
             let repo = InboxRepository(dir: ic.dir)
-            let sync = EpochSync(repository: repo, progress: progress)
+            let sync = EpochSync(repository: repo, progress: progress, limits: remote.limits)
             let local = repo.epochs()
             let listed = try remote.epochs()
             guard !listed.isEmpty else { throw Subprocess.Failure(description: "\(remote.url): no epochs listed") }
             var result = Result(name: ic.name)
-            let newest = local.last ?? -1
-            let tips = Dictionary(uniqueKeysWithValues: local.map { ($0, repo.tip($0)) })
+            let (fetched, added) = try transfer(listed, local: local, sync: sync, remote: remote, result: &result)
+            return try Inbox.withWriteLock(dir: ic.dir) {
+                let tips = Dictionary(uniqueKeysWithValues: local.map { ($0, repo.tip($0)) })
+                do {
+                    for n in fetched {
+                        if try sync.moveRefs(n, from: remote.epochURL(n)) { result.epochsChanged.append(n) }
+                    }
+                    for n in added {
+                        try sync.place(n)
+                        result.epochsChanged.append(n)
+                    }
+                } catch {
+                    Mirroring.discard(fetched: fetched, added: added, sync: sync)
+                    throw error
+                }
+                let count = result.epochsChanged.reduce(0) { $0 + Mirroring.commits(in: repo.epochPath($1), since: tips[$1] ?? nil) }
+                result.summary = try index(try Inbox(config: ic), count)
+                return result
+            }
+        }
+    }
+
+    /// The transfers of a fetch, outside the write lock: the epochs fetched into
+    /// `refs/tidings-incoming/` and those cloned aside. A failure leaves neither behind.
+    func transfer(
+        _ listed: [(epoch: Int, entry: Manifest.Entry?)], local: [Int], sync: EpochSync, remote: RemoteInbox, result: inout Result
+    ) throws -> (fetched: [Int], added: [Int]) {
+        var fetched: [Int] = []
+        var added: [Int] = []
+        let newest = local.last ?? -1
+        do {
             for (n, entry) in listed {
                 if local.contains(n) {
-                    if let fp = entry?.fingerprint, fp == Manifest.entry(gitDir: repo.epochPath(n))?.fingerprint { continue }
-                    let f = try sync.fetch(n, from: remote.epochURL(n))
-                    result.note(missing: f.missing, epoch: n, say: say)
-                    if f.moved { result.epochsChanged.append(n) }
+                    if let fp = entry?.fingerprint, fp == Manifest.entry(gitDir: sync.repository.epochPath(n))?.fingerprint { continue }
+                    fetched.append(n)
+                    result.note(missing: try sync.transfer(n, from: remote.epochURL(n)), epoch: n, say: say)
                 } else if n > newest {
-                    say("\(ic.name): new epoch \(n)")
-                    result.note(missing: try sync.cloneNew(n, from: remote.epochURL(n)), epoch: n, say: say)
-                    result.epochsChanged.append(n)
+                    say("\(result.name): new epoch \(n)")
+                    added.append(n)
+                    result.note(missing: try sync.cloneAside(n, from: remote.epochURL(n)), epoch: n, say: say)
                 }
             }
-            let count = result.epochsChanged.reduce(0) { $0 + Mirroring.commits(in: repo.epochPath($1), since: tips[$1] ?? nil) }
-            result.summary = try index(try Inbox(config: ic), count)
-            return result
+        } catch {
+            Mirroring.discard(fetched: fetched, added: added, sync: sync)
+            throw error
         }
+        return (fetched, added)
+    }
+
+    /// Drops what transfers left that no ref of the inbox uses.
+    static func discard(fetched: [Int], added: [Int], sync: EpochSync) {
+        for n in fetched { sync.clearIncoming(sync.repository.epochPath(n)) }
+        for n in added { try? FileManager.default.removeItem(atPath: sync.aside(n)) }
+    }
+
+    /// Runs `body` unless another fetch of the mirror runs (a lock on its `git` directory).
+    static func withFetchLock<T>(_ ic: InboxConfig, _ body: () throws -> T) throws -> T {
+        let fd = open(ic.dir + "/git", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw Subprocess.Failure(description: "cannot open \(ic.dir)/git: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            throw Subprocess.Failure(description: "another tidings fetch of \(ic.name) is running; not fetched")
+        }
+        defer { flock(fd, LOCK_UN) }
+        return try body()
     }
 }

@@ -19,6 +19,7 @@ struct PartialTransfer {
     let gitDir: String
     let url: String
     var progress: Bool
+    var limits = MirrorLimits()
 
     static let remote = "tidings-source"
     /// Object ids asked for in one request.
@@ -29,7 +30,7 @@ struct PartialTransfer {
     func run() throws -> [String] {
         let remote = "remote.\(PartialTransfer.remote)"
         for (k, v) in [("url", url), ("promisor", "true"), ("partialclonefilter", "blob:none")] {
-            try Subprocess.run(["git", "--git-dir=\(gitDir)", "config", "\(remote).\(k)", v])
+            try Subprocess.run(["git", "--git-dir=\(gitDir)", "config", "--", "\(remote).\(k)", v])
         }
         defer { finish() }
         var history = try fetch(["+refs/heads/*:refs/heads/*"], filter: "blob:none")
@@ -42,7 +43,7 @@ struct PartialTransfer {
                     description: "\(url) lacks objects and does not serve partial fetches (git config uploadpack.allowFilter on the source"
                         + " would let what exists be mirrored); nothing mirrored")
             }
-            throw EpochSync.failure("fetching what exists of \(url)", history)
+            throw EpochSync.failure("fetching what exists of \(url)", history, limits: limits)
         }
         var missing = Set<String>()
         // commits without trees, then trees without blobs, then blobs: each round asks for what
@@ -71,7 +72,7 @@ struct PartialTransfer {
         while var batch = queue.popLast() {
             let r = try fetch(batch, filter: "blob:none")
             if r.status == 0 { continue }
-            guard PartialTransfer.sourceLacksObjects(r) else { throw EpochSync.failure("fetching objects of \(url)", r) }
+            guard PartialTransfer.sourceLacksObjects(r) else { throw EpochSync.failure("fetching objects of \(url)", r, limits: limits) }
             if let named = PartialTransfer.namedObject(r.errorText), let i = batch.firstIndex(of: named) {
                 missing.insert(named)
                 batch.remove(at: i)
@@ -93,7 +94,7 @@ struct PartialTransfer {
             "-c", "protocol.version=2", "-c", "fetch.unpackLimit=1", "--git-dir=\(gitDir)", "fetch", progress ? "--progress" : "-q",
             "--no-tags", "--no-write-fetch-head", "--filter=\(filter)", "--stdin", PartialTransfer.remote,
         ]
-        return try EpochSync.git(args, input: Array((refspecs.joined(separator: "\n") + "\n").utf8), progress: progress)
+        return try EpochSync.git(args, input: Array((refspecs.joined(separator: "\n") + "\n").utf8), progress: progress, limits: limits)
     }
 
     /// An ordinary repository again: no promisor remote, no promisor packs.

@@ -4,16 +4,19 @@ import Support
 
 /// An inbox on another server (Tidings or public-inbox-httpd) as a mirror sees it: its URL, its
 /// epochs from `manifest.js.gz` (or, without one, found by asking git), its config snippet.
+/// Everything read from it is bounded (`limits`) and checked before use.
 public struct RemoteInbox: Sendable {
     /// The inbox URL without a trailing slash (`https://lore.kernel.org/kvm`).
     public let url: String
+    public var limits: MirrorLimits
     /// The last path segment of `url`.
     public var name: String { String(url.split(separator: "/").last ?? "inbox") }
 
-    public init(url: String) {
+    public init(url: String, limits: MirrorLimits = MirrorLimits()) {
         var u = url
         while u.hasSuffix("/") { u.removeLast() }
         self.url = u
+        self.limits = limits
     }
 
     /// A URL without a path (`https://lore.kernel.org/`): a site, not an inbox.
@@ -29,10 +32,29 @@ public struct RemoteInbox: Sendable {
 
     public func epochURL(_ n: Int) -> String { "\(url)/git/\(n).git" }
 
-    /// The inbox's manifest, nil when the server has none (404).
+    /// An http or https URL with a host and nothing that is not printable ASCII: anything else
+    /// (`--upload-pack=…` reached curl as an option, `ext::` would run a command) is refused.
+    public static func checkURL(_ url: String) throws {
+        let lower = url.lowercased()
+        let scheme = ["http://", "https://"].first { lower.hasPrefix($0) }
+        guard let scheme, url.utf8.count > scheme.utf8.count, url.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }),
+            !url.dropFirst(scheme.count).hasPrefix("/")
+        else {
+            throw Subprocess.Failure(description: "\"\(url)\" is not an http:// or https:// URL of an inbox or site")
+        }
+    }
+
+    /// The inbox's manifest, nil when the server has none (404). Both the download and what it
+    /// inflates to are bounded (`maxManifestBytes`): a 1 MB gzip inflating to 1 GiB took 2.13 GB.
     public func manifest() throws -> Manifest? {
-        guard let gz = try HTTPGet.fetch(url + "/manifest.js.gz", allowMissing: true) else { return nil }
-        let json = try Subprocess.execute(["gzip", "-dc"], input: gz)
+        let max = limits.maxManifestBytes
+        guard let gz = try HTTPGet.fetch(url + "/manifest.js.gz", what: "manifest.js.gz", maxBytes: max, limits: limits, allowMissing: true)
+        else { return nil }
+        let json = try BoundedRun.execute(["gzip", "-dc"], input: gz, maxOutput: max)
+        if json.exceeded {
+            throw MirrorLimitExceeded(
+                "\(url)/manifest.js.gz inflates to more than \(HTTPGet.describe(bytes: max)); not read (a gzip bomb, or not a manifest)")
+        }
         guard json.status == 0 else {
             throw Subprocess.Failure(description: "\(url)/manifest.js.gz is not gzip: \(json.errorText.trimmingASCIIWhitespaceLines())")
         }
@@ -45,9 +67,14 @@ public struct RemoteInbox: Sendable {
         // no manifest: ask git for epochs 0, 1, … until one is missing
         var out: [(Int, Manifest.Entry?)] = []
         for n in 0..<1000 {
-            let r = try Subprocess.execute(["git", "ls-remote", "--heads", epochURL(n)], environment: ["GIT_TERMINAL_PROMPT": "0"])
-            guard r.status == 0 else { break }
-            out.append((n, nil))
+            let r = try EpochSync.git(["ls-remote", "--heads", "--", epochURL(n)], limits: limits)
+            if r.status == 0 {
+                out.append((n, nil))
+                continue
+            }
+            // the first epoch missing ends the list; a stalled or failing source is an error
+            guard r.errorText.contains("not found") else { throw EpochSync.failure("listing \(epochURL(n))", r, limits: limits) }
+            break
         }
         return out
     }
@@ -64,27 +91,55 @@ public struct RemoteInbox: Sendable {
         return mine.sorted { $0.0 < $1.0 }
     }
 
-    /// The addresses, newsgroup and description in the inbox's `_/text/config/raw`.
-    public func configSnippet() throws -> (addresses: [String], newsgroup: String?) {
-        guard let text = try HTTPGet.fetch(url + "/_/text/config/raw", allowMissing: true) else { return ([], nil) }
-        let tmp = NSTemporaryDirectory() + "tidings-config-" + UUID().uuidString
-        guard FileManager.default.createFile(atPath: tmp, contents: Data(text)) else {
-            throw Subprocess.Failure(description: "cannot write \(tmp) to read \(url)/_/text/config/raw")
+    /// What a mirror takes from the upstream's `_/text/config/raw`: only from the inbox's own
+    /// `[publicinbox "NAME"]` section, only plain addresses and a valid newsgroup name.
+    public struct ConfigSnippet: Sendable, Equatable {
+        public var addresses: [String] = []
+        public var newsgroup: String?
+        /// Values refused (for a warning), as `key = value` with control characters escaped.
+        public var refused: [String] = []
+    }
+
+    /// The addresses and newsgroup in the inbox's `_/text/config/raw` (at most `maxConfigBytes`,
+    /// read by git from a pipe: nothing is written to disk).
+    public func configSnippet() throws -> ConfigSnippet {
+        let raw = url + "/_/text/config/raw"
+        guard let text = try HTTPGet.fetch(raw, what: "config/raw", maxBytes: limits.maxConfigBytes, limits: limits, allowMissing: true)
+        else { return ConfigSnippet() }
+        let r = try Subprocess.execute(["git", "config", "--file", "-", "--null", "--list"], input: text)
+        guard r.status == 0 else { throw Subprocess.Failure(description: "\(raw) is not a git config file") }
+        return RemoteInbox.snippet(from: PIConfig.parseList(r.stdout), inbox: name)
+    }
+
+    /// The inbox's own section of `entries`: the one named `inbox`, else the only one there is.
+    static func snippet(from entries: [(key: String, value: String)], inbox: String) -> ConfigSnippet {
+        let prefix = "publicinbox."
+        func section(_ key: String) -> String? {
+            guard key.hasPrefix(prefix), let dot = key.lastIndex(of: "."), dot >= key.index(key.startIndex, offsetBy: prefix.count)
+            else { return nil }
+            return String(key[key.index(key.startIndex, offsetBy: prefix.count)..<dot])
         }
-        defer { try? FileManager.default.removeItem(atPath: tmp) }
-        let entries: [(key: String, value: String)]
-        do {
-            entries = try PIConfig(path: tmp).entries()
-        } catch {
-            throw Subprocess.Failure(description: "\(url)/_/text/config/raw is not a git config file")
+        let sections = Set(entries.compactMap { section($0.key) })
+        let own = sections.contains(inbox) ? inbox : (sections.count == 1 ? sections.first : nil)
+        var s = ConfigSnippet()
+        for (key, value) in entries where section(key) == own && own != nil {
+            if key.hasSuffix(".address") {
+                if InboxConfig.isValidAddress(value) && s.addresses.count < 100 && !s.addresses.contains(value) {
+                    s.addresses.append(value)
+                } else {
+                    s.refused.append("address = \(escaped(value))")
+                }
+            } else if key.hasSuffix(".newsgroup") {
+                if InboxConfig.isValidNewsgroup(value) { s.newsgroup = value } else { s.refused.append("newsgroup = \(escaped(value))") }
+            }
         }
-        var addresses: [String] = []
-        var newsgroup: String?
-        for (key, value) in entries {
-            if key.hasSuffix(".address") { addresses.append(value) }
-            if key.hasSuffix(".newsgroup") { newsgroup = value }
-        }
-        return (addresses, newsgroup)
+        return s
+    }
+
+    /// `value` with control characters as `\n`, `\u{1b}`…, and cut at 200 characters: safe to print.
+    static func escaped(_ value: String) -> String {
+        let e = value.unicodeScalars.map { $0.properties.generalCategory == .control ? $0.escaped(asASCII: true) : String($0) }.joined()
+        return e.count > 200 ? String(e.prefix(200)) + "…" : e
     }
 
     /// A site root and the inboxes its `manifest.js.gz` lists.
@@ -93,18 +148,36 @@ public struct RemoteInbox: Sendable {
         static func split(_ key: String) -> (String, Int)? {
             guard key.hasSuffix(".git"), let g = key.range(of: "/git/", options: .backwards) else { return nil }
             let num = key[g.upperBound..<key.index(key.endIndex, offsetBy: -4)]
-            guard !num.isEmpty, num.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(num) else { return nil }
+            guard !num.isEmpty, num.count < 7, num.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(num) else { return nil }
             return (String(key[..<g.lowerBound]), n)
         }
 
+        /// Whether a manifest's inbox path stays under the site: `/SEGMENT/…` of plain
+        /// characters, no `.` or `..` segment, ending in a usable inbox name. A key such as
+        /// `@otherhost/x/git/0.git`, `//otherhost/…` or an absolute URL would point the clone
+        /// at another host once appended to the site's URL.
+        static func isInboxPath(_ p: String) -> Bool {
+            guard p.hasPrefix("/"), p.utf8.count <= 1024 else { return false }
+            let segments = p.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
+            guard let last = segments.last, Mirroring.isValidName(String(last)) else { return false }
+            return segments.allSatisfy { s in
+                !s.isEmpty && s != "." && s != ".." && s.utf8.allSatisfy { pathBytes.contains($0) }
+            }
+        }
+
+        static let pathBytes = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.+~".utf8)
+
         /// The inbox URLs under `siteURL` that its manifest lists, by name; nil when `siteURL`
-        /// has no manifest.
-        public static func inboxes(siteURL: String) throws -> [RemoteInbox]? {
+        /// has no manifest. Paths that would leave the site are left out (`refused`).
+        public static func inboxes(siteURL: String, limits: MirrorLimits = MirrorLimits()) throws -> (
+            inboxes: [RemoteInbox], refused: [String]
+        )? {
             var root = siteURL
             while root.hasSuffix("/") { root.removeLast() }
-            guard let m = try RemoteInbox(url: root).manifest() else { return nil }
+            guard let m = try RemoteInbox(url: root, limits: limits).manifest() else { return nil }
             let paths = Set(m.entries.keys.compactMap { split($0)?.0 })
-            return paths.sorted().map { RemoteInbox(url: root + $0) }
+            let refused = paths.filter { !isInboxPath($0) }.sorted().map(escaped)
+            return (paths.filter(isInboxPath).sorted().map { RemoteInbox(url: root + $0, limits: limits) }, refused)
         }
     }
 }

@@ -192,32 +192,33 @@ enum TextPages {
             for ib in scope.inboxes {
                 let epochs = ib.repository.epochs()
                 let b = scope.isAll ? scope.baseURL(host: host).replacingOccurrences(of: "/all/", with: "/\(ib.name)/") : base
+                let (site, name) = (Quoting.shell(String(b.dropLast())), Quoting.shell(ib.name))
                 for (i, n) in epochs.enumerated() {
                     var note = ""
                     if epochs.count > 1 { note = i == 0 ? "  # oldest" : (i == epochs.count - 1 ? "  # newest" : "") }
-                    s += "  git clone --mirror \(b)\(n) \(ib.name)/git/\(n).git\(note)\n"
+                    s += "  git clone --mirror \(Quoting.shell("\(b)\(n)")) \(Quoting.shell("\(ib.name)/git/\(n).git"))\(note)\n"
                 }
                 s += """
 
                       # If you have public-inbox 1.1+ installed, you may
                       # initialize and index your mirror using the following commands:
                       public-inbox-init -V2 \\
-                        \(ib.name) ./\(ib.name) \(String(b.dropLast())) \\
-                        \(ib.config.addresses.joined(separator: " "))
-                      public-inbox-index ./\(ib.name)
+                        \(name) \(Quoting.shell("./" + ib.name)) \(site) \\
+                        \(Quoting.commandAddresses(ib.config.addresses).joined(separator: " "))
+                      public-inbox-index \(Quoting.shell("./" + ib.name))
 
                       # or in one step with public-inbox 1.9+ (public-inbox-fetch updates it):
-                      public-inbox-clone \(String(b.dropLast())) \(ib.name)
-                      public-inbox-index \(ib.name)
+                      public-inbox-clone \(site) \(name)
+                      public-inbox-index \(name)
 
                       # or with Tidings (indexed and recorded in the config; tidings fetch updates it):
-                      tidings clone \(String(b.dropLast())) \(ib.name)
+                      tidings clone \(site) \(name)
 
                     """
             }
             if let root = base.range(of: "/\(scope.name)/", options: .backwards).map({ String(base[..<$0.lowerBound]) }) {
                 s += "\nEvery inbox of this site, for grok-pull (grokmirror) and tidings clone:\n  \(root)/manifest.js.gz\n"
-                s += "  tidings clone \(root)/ DIR\n\n"
+                s += "  tidings clone \(Quoting.shell(root + "/")) DIR\n\n"
             }
             s += "Example config snippet for mirrors: \(base)_/text/config/raw\n"
             s += "Code for this site (Tidings, public-inbox compatible):\n  see the project repository\n"
@@ -230,7 +231,7 @@ enum TextPages {
                 ; \(base)
                 ; See public-inbox-config(5) manpage for more details:
                 ; https://public-inbox.org/public-inbox-config.html
-                [publicinbox "\(name)"]
+                [publicinbox "\(Quoting.configSubsection(name))"]
                 \tinboxdir = /path/to/top-level-inbox
                 \t; note: public-inbox before v1.2.0 used `mainrepo' instead of
                 \t; `inboxdir', both remain supported after 1.2
@@ -239,8 +240,8 @@ enum TextPages {
                 \turl = http://example.onion/\(name)/
 
                 """
-            for a in c.addresses { s += "\taddress = \(a)\n" }
-            if let g = c.newsgroup { s += "\tnewsgroup = \(g)\n" }
+            for a in c.addresses { s += "\taddress = \(Quoting.configValue(a))\n" }
+            if let g = c.newsgroup { s += "\tnewsgroup = \(Quoting.configValue(g))\n" }
             return s
         case "color":
             return """
