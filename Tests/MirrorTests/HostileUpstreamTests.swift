@@ -95,7 +95,8 @@ func measured(_ args: [String], _ dir: String, env: [String: String] = [:], time
         #expect(up.requests.contains { $0.contains("info/refs") }, "\(up.requests)")
         let lock = try await run(["flock", "-n", mirror + "/inbox.lock", "true"])
         #expect(lock.status == 0, "the inbox lock is held during the transfer")
-        let second = try await tidings(["fetch", "drip"], dir)
+        let second = try await run(
+            [Command.tidings, "fetch", "drip", "--config", dir + "/config"], env: isolated(dir), cwd: dir, timeout: 60)
         #expect(second.status != 0 && second.stderr.contains("another tidings fetch of drip is running"), "\(second.stderr)")
         let errors = String(decoding: Subprocess.readAll(fetch.stderrFD), as: UTF8.self)
         let status = fetch.wait()

@@ -122,16 +122,9 @@ struct EpochSync {
         try repository.updateAlternates()
     }
 
-    /// Fetches epoch `n` (present locally) from `url`: whether a ref moved, and the objects the
-    /// source lacks (of the new history only). History that does not descend from ours is
-    /// refused with nothing changed.
-    func fetch(_ n: Int, from url: String) throws -> (moved: Bool, missing: [String]) {
-        let missing = try transfer(n, from: url)
-        return (try moveRefs(n, from: url), missing)
-    }
-
-    /// Fetches epoch `n`'s new objects from `url` and its branches into
-    /// `refs/tidings-incoming/`, which nothing reads; returns the objects the source lacks.
+    /// Fetches epoch `n`'s (present locally) new objects from `url` and its branches into
+    /// `refs/tidings-incoming/`, which nothing reads; returns the objects the source lacks (of
+    /// the new history only). `moveRefs` then makes them the epoch's.
     func transfer(_ n: Int, from url: String) throws -> [String] {
         let dir = repository.epochPath(n)
         clearIncoming(dir)
@@ -149,7 +142,8 @@ struct EpochSync {
     }
 
     /// Moves epoch `n`'s branches to what `transfer` brought when every new tip descends from
-    /// the old one (else nothing changes); whether a ref moved. Needs the inbox's write lock.
+    /// the old one (history that does not is refused with nothing changed); whether a ref
+    /// moved. Needs the inbox's write lock.
     func moveRefs(_ n: Int, from url: String) throws -> Bool {
         let dir = repository.epochPath(n)
         defer { clearIncoming(dir) }

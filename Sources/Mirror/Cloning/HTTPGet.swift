@@ -12,12 +12,13 @@ enum HTTPGet {
     /// failures, and a body over the bound, are errors (`what` names the file in them).
     static func fetch(_ url: String, what: String, maxBytes: Int, limits: MirrorLimits, allowMissing: Bool = false) throws -> [UInt8]? {
         let r = try BoundedRun.execute(arguments(url, maxBytes: maxBytes, limits: limits), maxOutput: maxBytes)
+        let seconds = maxSeconds(limits)
         if r.exceeded || r.status == 63 {
             throw MirrorLimitExceeded("\(url): \(what) is larger than \(describe(bytes: maxBytes)); not read")
         }
         let (code, message) = split(r.errorText)
         guard r.status == 0 else {
-            let hint = r.status == 28 ? " (limits: --timeout \(limits.timeout) s, --stall-timeout \(limits.stallTimeout) s)" : ""
+            let hint = r.status == 28 ? " (limits: \(seconds) s in all, --stall-timeout \(limits.stallTimeout) s)" : ""
             throw Subprocess.Failure(description: "\(url): \(message)\(hint)")
         }
         if code == 404 && allowMissing { return nil }
@@ -29,11 +30,15 @@ enum HTTPGet {
     static func arguments(_ url: String, maxBytes: Int, limits: MirrorLimits) -> [String] {
         [
             "curl", "-sS", "-L", "--max-redirs", "5", "--proto", "=http,https", "--proto-redir", "=http,https",
-            "--max-time", "\(limits.timeout)", "--connect-timeout", "\(limits.connectTimeout)",
+            "--max-time", "\(maxSeconds(limits))", "--connect-timeout", "\(limits.connectTimeout)",
             "--speed-limit", "\(limits.lowSpeedBytes)", "--speed-time", "\(limits.stallTimeout)",
             "--max-filesize", "\(maxBytes)", "-o", "-", "-w", "%{stderr}\n\(codeMarker)%{http_code}\n", "--", url,
         ]
     }
+
+    /// Seconds one download may take: 5 minutes (as before these limits), or `--timeout` if
+    /// shorter; a manifest of every lore.kernel.org inbox is about 1 MB.
+    static func maxSeconds(_ limits: MirrorLimits) -> Int { min(limits.timeout, 300) }
 
     /// The HTTP status curl wrote at the end of standard error, and its message before it.
     static func split(_ errorText: String) -> (code: Int, message: String) {
