@@ -37,4 +37,31 @@ import Testing
         let row = try #require(try t.inbox.index.messages(mid: "nul@example.org").first)
         #expect(try t.inbox.raw(row) == raw)
     }
+
+    /// Temporary packs left by a killed or disk-full run are removed by the next write run; one
+    /// written a minute ago (a fetch outside the lock may own it) is left alone.
+    @Test func abandonedTemporaryPacksAreRemoved() throws {
+        let t = try TemporaryInbox()
+        let pack = t.inbox.repository.epochPath(0) + "/objects/pack/"
+        try FileManager.default.createDirectory(atPath: pack, withIntermediateDirectories: true)
+        let stale = ["tmp_pack_Ab12Cd", "tmp_idx_Ab12Cd", "tmp_rev_Ef34Gh"].map { pack + $0 }
+        let fresh = pack + "tmp_pack_Zz99Yy"
+        for p in stale + [fresh] {
+            #expect(FileManager.default.createFile(atPath: p, contents: Data(repeating: 0x50, count: 4096)))
+        }
+        for p in stale {
+            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -7200)], ofItemAtPath: p)
+        }
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -60)], ofItemAtPath: fresh)
+        let s = try t.importBytes([craftedMessage(["From: a <a@example.org>", "Subject: s", "Message-ID: <p@example.org>"])])
+        #expect(s.imported == 1)
+        for p in stale { #expect(!FileManager.default.fileExists(atPath: p), "\(p)") }
+        #expect(FileManager.default.fileExists(atPath: fresh))
+        // a delivery (another write run) removes it once it is old too
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -7200)], ofItemAtPath: fresh)
+        let d = Delivery.deliver(
+            craftedMessage(["From: b <b@example.org>", "Subject: t", "Message-ID: <q@example.org>"]), to: "test", config: t.config)
+        #expect(d.status == .ok, "\(d.messages)")
+        #expect(!FileManager.default.fileExists(atPath: fresh))
+    }
 }
