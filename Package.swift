@@ -123,6 +123,7 @@ if Context.environment["TIDINGS_FUZZ"] == "1" {
     let fuzzTargets: [(String, [Target.Dependency])] = [
         ("FuzzMessage", ["Mail"]), ("FuzzMbox", ["Mail"]), ("FuzzMaildir", ["Index", "Mail"]), ("FuzzBody", ["Index", "Mail"]),
         ("FuzzQuery", ["Index", "Store"]), ("FuzzDate", ["Index", "Mail"]), ("FuzzRoute", ["Web", "Mail"]),
+        ("FuzzIMAP", ["Protocols"]), ("FuzzNNTP", ["Protocols"]), ("FuzzManifest", ["Mirror"]), ("FuzzConfig", ["Store"]),
     ]
     for (name, dependencies) in fuzzTargets {
         package.targets.append(.executableTarget(name: name, dependencies: ["FuzzSupport"] + dependencies, path: "Fuzz/\(name)"))

@@ -2,6 +2,7 @@
 # Fuzzes Tidings' parsers with libFuzzer, one target after another, each for MINUTES.
 #
 #   scripts/fuzz.sh TARGET MINUTES      TARGET: message mbox maildir body query date route
+#                                       imap nntp manifest config
 #   scripts/fuzz.sh all MINUTES
 #   scripts/fuzz.sh build               only build the fuzzers
 #
@@ -22,11 +23,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-targets=(message mbox maildir body query date route)
+targets=(message mbox maildir body query date route imap nntp manifest config)
 product() {
     case "$1" in
         message) echo FuzzMessage ;; mbox) echo FuzzMbox ;; maildir) echo FuzzMaildir ;; body) echo FuzzBody ;;
         query) echo FuzzQuery ;; date) echo FuzzDate ;; route) echo FuzzRoute ;;
+        imap) echo FuzzIMAP ;; nntp) echo FuzzNNTP ;; manifest) echo FuzzManifest ;; config) echo FuzzConfig ;;
         *) echo "unknown target: $1 (one of: ${targets[*]}, all)" >&2; exit 2 ;;
     esac
 }
@@ -131,6 +133,33 @@ EOF
                 split -l 1 - "$dir/r-"
             for f in "$dir"/*; do printf '%s' "$(cat "$f")" >"$f"; done  # no trailing newline
             ;;
+        imap)
+            # command lines after the tag as a session parses them (literals read into the line)
+            printf '%s\n' 'a LOGIN anonymous anonymous' 'a SELECT test.0' 'a LIST "" "*"' 'a LIST "" "%.%"' \
+                'a UID FETCH 1:* (FLAGS INTERNALDATE RFC822.SIZE ENVELOPE)' 'a FETCH 1,3:5,9:* (BODY.PEEK[HEADER.FIELDS (FROM SUBJECT)]<0.100>)' \
+                'a UID SEARCH CHARSET UTF-8 FROM "mst" SINCE 1-Jan-2020 NOT (SUBJECT foo OR BODY bar)' \
+                'a SEARCH OR (LARGER 100 SMALLER 5000) HEADER Message-ID <x@y> UID 1:*' 'a STATUS test.0 (MESSAGES UIDNEXT)' \
+                'a APPEND test.0 {3+}' 'a IDLE' 'DONE' 'a EXAMINE test.1' 'a FETCH 1 BODY[1.2.MIME]' |
+                split -l 1 - "$dir/i-"
+            for f in "$dir"/*; do printf '%s' "$(cat "$f")" >"$f"; done
+            printf 'a SEARCH TEXT {5}\r\nhello SENTBEFORE 2-Feb-2021' >"$dir/i-literal"
+            ;;
+        nntp)
+            # a wildmat or a NEWGROUPS/NEWNEWS date and time, then a name
+            printf '%s\n' 'inbox.* test' '*,!lkml* a.b' 'comp.[a-z]*.test inbox.comp.test' '\*? x' '[^a]* b' \
+                '20200101 000000 GMT' '200101 120000' '19991231 235959 UTC' 'a*b*c*d abcd' |
+                split -l 1 - "$dir/n-"
+            for f in "$dir"/*; do printf '%s' "$(cat "$f")" >"$f"; done
+            ;;
+        manifest)
+            printf '%s' '{"/test/git/0.git":{"description":"test","fingerprint":"0123456789abcdef0123456789abcdef01234567","modified":1600000000,"owner":null,"reference":null},"/test/git/1.git":{"modified":1600000001.5}}' >"$dir/m-two"
+            printf '%s' '{"/a/git/0.git":{},"/b/git/10.git":{"reference":"/b/git/0.git"},"/b/git/0.git":{"modified":"x"}}' >"$dir/m-sites"
+            printf '%s' '{}' >"$dir/m-empty"
+            ;;
+        config)
+            printf '[publicinbox "test"]\n\tinboxdir = /srv/test\n\taddress = test@example.org\n\turl = https://example.org/test\n\tmaxMessageSize = 32m\n\tnewsgroup = inbox.comp.test\n[tidings]\n\tmaxMessageSize = 1g\n' >"$dir/c-one"
+            printf '[publicinbox "a.b"]\n\tmainrepo = "/x y"\n[publicinbox "c"]\n\tinboxdir = /c ; comment\n\taddress = c@x\n\taddress = d@x\n[publicinbox]\n\tnntpserver = news.example.org\n' >"$dir/c-two"
+            ;;
     esac
 }
 
@@ -163,6 +192,18 @@ dictionary() {
             route)
                 printf '"%s"\n' '/test/' '/all/' '/raw' '/T/' '/t/' '/t.mbox.gz' '/t.atom' '/d/' '_/text/' 'm/' 't/' 'f/' \
                     '.html' '.txt' '/mbox.gz' '%2F' '%25' '%3A' '?q=' '&r' '&t=' '&o=' '&l=' '&x=' '+' '1.2-' ;;
+            imap)
+                printf '"%s"\n' ' (' ')' '{' '}' '+}' '\x0d\x0a' '"' '\\' '[' ']' '<' '>' '*' '%' ':' ',' 'UID ' 'SEARCH ' \
+                    'FETCH ' 'LIST ' 'NOT ' 'OR ' 'CHARSET ' 'HEADER ' 'BODY[' 'BODY.PEEK[' 'HEADER.FIELDS' 'SINCE ' \
+                    '1-Jan-2020' 'LARGER ' 'ENVELOPE' 'BODYSTRUCTURE' ;;
+            nntp)
+                printf '"%s"\n' '*' '?' '[' ']' '[^' '\\' '!' ',' ' ' 'GMT' 'UTC' '<' '000000' '20200101' ;;
+            manifest)
+                printf '"%s"\n' '{' '}' ':' ',' '"/git/' '.git"' '"modified"' '"fingerprint"' '"description"' '"owner"' \
+                    '"reference"' 'null' '1e300' '-1' '1.5' '\\u0000' ;;
+            config)
+                printf '"%s"\n' '[publicinbox "' '"]' '\x0a\x09' 'inboxdir = ' 'address = ' 'newsgroup = ' 'maxMessageSize = ' \
+                    'mainrepo = ' '[tidings]' '\\' '"' ';' '#' 'k' 'm' 'g' ;;
         esac
     } >"$file"
 }
@@ -189,7 +230,7 @@ run() {
     seed "$target" "$dir/seeds"
     dictionary "$target" "$dir/dict"
     local maxlen=65536
-    case "$target" in query | date | route) maxlen=4096 ;; esac
+    case "$target" in query | date | route | nntp | config) maxlen=4096 ;; imap) maxlen=16384 ;; esac
     local seconds
     seconds=$(awk -v m="$minutes" 'BEGIN { printf "%d", m * 60 }')
     echo "fuzzing $target for $minutes min (log: $dir/fuzz.log) ..." >&2

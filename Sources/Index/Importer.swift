@@ -78,7 +78,15 @@ public final class Importer {
     /// Where mail over the size limit is kept (a Maildir).
     public static func rejectedMaildir(_ config: InboxConfig) -> Maildir { Maildir(path: config.dir + "/rejected") }
 
-    private static var now: Int64 { Int64(Date().timeIntervalSince1970) }
+    static var now: Int64 { Int64(Date().timeIntervalSince1970) }
+
+    /// Keeps refused mail in `DIR/rejected/` (of a message over the limit, what was read of it:
+    /// its first maxMessageSize bytes) and returns the reason to record, saying where it is.
+    static func keepAside(_ input: RawInput, _ reason: String, in config: InboxConfig) throws -> String {
+        let kept = try rejectedMaildir(config).deliver(input.bytes)
+        let what = input.size > input.bytes.count ? "its first \(input.bytes.count) bytes kept" : "kept"
+        return "\(reason); \(what) in \(kept)"
+    }
 
     // MARK: import
 
@@ -117,12 +125,8 @@ public final class Importer {
                         switch item {
                         case .failed(let r):
                             try reject(r)
-                        case .oversized(let input):
-                            let kept = try Importer.rejectedMaildir(inbox.config).deliver(input.bytes)
-                            try reject(
-                                input.rejection(
-                                    "too large: \(input.bytes.count) bytes, over the limit of \(maxMessageSize ?? 0) (maxMessageSize); kept in \(kept)"
-                                ))
+                        case .refused(let input, let reason):
+                            try reject(input.rejection(try Importer.keepAside(input, reason, in: inbox.config)))
                         case .prepared(var p):
                             switch try iw.admit(p) {
                             case .duplicate:

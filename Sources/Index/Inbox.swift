@@ -48,7 +48,8 @@ public final class Inbox: Sendable {
 
     /// Takes the write lock of the inbox in `dir` for `body`, waiting for other writers (an import,
     /// concurrent deliveries, public-inbox) to finish. Re-entrant on one thread, so that a
-    /// delivery can open the inbox, list its pending mail and import it under one lock.
+    /// delivery can open the inbox, list its pending mail and import it under one lock. Once
+    /// the lock is held, temporary packs abandoned over an hour ago are removed from the epochs.
     public static func withWriteLock<T>(dir: String, _ body: () throws -> T) throws -> T {
         let path = dir + "/inbox.lock"
         let held = Thread.current.threadDictionary
@@ -63,6 +64,8 @@ public final class Inbox: Sendable {
         defer { flock(fd, LOCK_UN) }
         held[key] = true
         defer { held.removeObject(forKey: key) }
+        // every write run starts by removing what killed or disk-full runs left (issue 18)
+        InboxRepository(dir: dir).removeStaleTemporaryPacks()
         return try body()
     }
 }

@@ -5,7 +5,10 @@ import Support
 
 /// One message as read from a source, before parsing.
 public struct RawInput: Sendable {
+    /// The message, or of one over the ingest limit, its first bytes (`size` says how many it had).
     public var bytes: [UInt8]
+    /// The message's full size in its source.
+    public var size: Int
     /// When it was received, if the source says (mbox From_ line, git commit); else now.
     public var receivedAt: Int64?
     /// Where it came from, for error messages: `file:offset`, `file`, `epoch@commit`.
@@ -17,9 +20,11 @@ public struct RawInput: Sendable {
     public var unreadable: String?
 
     public init(
-        bytes: [UInt8], receivedAt: Int64?, origin: String, commit: String? = nil, object: String? = nil, unreadable: String? = nil
+        bytes: [UInt8], size: Int? = nil, receivedAt: Int64?, origin: String, commit: String? = nil, object: String? = nil,
+        unreadable: String? = nil
     ) {
         self.bytes = bytes
+        self.size = max(size ?? 0, bytes.count)
         self.receivedAt = receivedAt
         self.origin = origin
         self.commit = commit
@@ -74,12 +79,15 @@ public enum MessageSource: Sendable, CustomStringConvertible {
             if !epochs.isEmpty { return epochs.map { .epoch(gitDir: repo.epochPath($0)) } }
             throw Unrecognised(path: path, why: "a directory that is neither a Maildir, a git epoch nor a v2 inbox")
         }
-        let head = try firstBytes(path, 64)
+        let head = try firstBytes(path, 4096)
         if head.starts(with: Array("# v2 git bundle".utf8)) || head.starts(with: Array("# v3 git bundle".utf8)) {
             return [.bundle(path: path)]
         }
         if head.starts(with: [0x1f, 0x8b]) { return [.mbox(path: path, format: mboxFormat)] }
-        if head.starts(with: Array("From ".utf8)) { return [.mbox(path: path, format: mboxFormat)] }
+        // an mbox may begin with blank lines
+        if head.drop(while: { $0 == 0x0A || $0 == 0x0D }).starts(with: Array("From ".utf8)) {
+            return [.mbox(path: path, format: mboxFormat)]
+        }
         return [.file(path: path)]
     }
 
@@ -104,40 +112,48 @@ public enum MessageSource: Sendable, CustomStringConvertible {
         }
     }
 
-    /// Reads every message in order.
-    public func forEach(_ body: (RawInput) throws -> Void) throws {
+    /// Reads every message in order. Of a message larger than `limit` (files, Maildirs and
+    /// mboxes, gzipped too) only the first `limit` bytes are read and held, its size counted.
+    public func forEach(keepingAtMost limit: Int? = nil, _ body: (RawInput) throws -> Void) throws {
         switch self {
         case .bytes(let b, let origin):
             try body(RawInput(bytes: b, receivedAt: nil, origin: origin))
         case .file(let p):
-            guard let d = FileManager.default.contents(atPath: p) else { throw Unrecognised(path: p, why: "cannot be read") }
-            try body(RawInput(bytes: Array(d), receivedAt: nil, origin: p))
+            let fd = open(p, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw Unrecognised(path: p, why: "cannot be read") }
+            let r = BoundedRead.file(fd: fd, limit: limit)
+            close(fd)
+            if r.error != nil { throw Unrecognised(path: p, why: "cannot be read") }
+            try body(RawInput(bytes: r.bytes, size: r.size, receivedAt: nil, origin: p))
         case .maildir(let p):
             // a file that cannot be read is reported (rejected, with why), never skipped unseen
             for f in Maildir(path: p).messageFiles() {
                 do {
-                    try body(RawInput(bytes: try f.read(), receivedAt: nil, origin: f.displayPath))
+                    let (bytes, size) = try f.read(atMost: limit)
+                    try body(RawInput(bytes: bytes, size: size, receivedAt: nil, origin: f.displayPath))
                 } catch let e as Maildir.ReadError {
                     try body(RawInput(bytes: [], receivedAt: nil, origin: f.displayPath, unreadable: e.description))
                 }
             }
         case .mbox(let p, let format):
             let gz = (try? MessageSource.firstBytes(p, 2)) == [0x1f, 0x8b]
+            func read(_ fd: Int32) throws {
+                try MboxReader(fd: fd, format: format, maxMessageBytes: limit).forEach { e in
+                    try body(RawInput(bytes: e.bytes, size: e.size, receivedAt: e.receivedAt, origin: "\(p):\(e.offset)"))
+                }
+            }
             if gz {
+                // inflated as it is read: gzip -dc holds ~100 KB whatever the output's size
                 let proc = try Subprocess(["gzip", "-dc", p])
                 proc.closeStdin()
-                try MboxReader(fd: proc.stdoutFD, format: format).forEach { e in
-                    try body(RawInput(bytes: e.bytes, receivedAt: e.receivedAt, origin: "\(p):\(e.offset)"))
-                }
+                try read(proc.stdoutFD)
                 let status = proc.wait()
                 if status != 0 { throw Unrecognised(path: p, why: "gzip -dc failed (\(status)): damaged gzip data") }
             } else {
                 let fd = open(p, O_RDONLY)
                 guard fd >= 0 else { throw Unrecognised(path: p, why: "cannot be opened") }
                 defer { close(fd) }
-                try MboxReader(fd: fd, format: format).forEach { e in
-                    try body(RawInput(bytes: e.bytes, receivedAt: e.receivedAt, origin: "\(p):\(e.offset)"))
-                }
+                try read(fd)
             }
         case .epoch(let g):
             // one object that cannot be read is reported and skipped, never the end of the import
@@ -165,7 +181,7 @@ public enum MessageSource: Sendable, CustomStringConvertible {
             let tmp = NSTemporaryDirectory() + "tidings-bundle-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
             defer { try? FileManager.default.removeItem(atPath: tmp) }
             try Subprocess.run(["git", "clone", "-q", "--mirror", p, tmp])
-            try MessageSource.epoch(gitDir: tmp).forEach(body)
+            try MessageSource.epoch(gitDir: tmp).forEach(keepingAtMost: limit, body)
         }
     }
 

@@ -6,14 +6,21 @@ import Store
 enum PipelineItem: Sendable {
     case prepared(PreparedMessage)
     case failed(ImportSummary.Rejection)
-    /// Larger than the ingest limit: not parsed, kept aside by the importer.
-    case oversized(RawInput)
+    /// Not to be stored (larger than the ingest limit, not mail): not parsed, kept aside by the
+    /// importer with the reason.
+    case refused(RawInput, reason: String)
 
     static func make(_ input: RawInput, stripHeaders: Bool, maxBytes: Int? = nil) -> PipelineItem {
         if let why = input.unreadable { return .failed(input.rejection(why)) }
-        if let maxBytes, input.bytes.count > maxBytes { return .oversized(input) }
+        if let maxBytes, input.size > maxBytes {
+            return .refused(input, reason: "too large: \(input.size) bytes, over the limit of \(maxBytes) (maxMessageSize)")
+        }
         if input.bytes.allSatisfy({ $0 == 0x0A || $0 == 0x0D || $0 == 0x20 || $0 == 0x09 }) {
             return .failed(input.rejection(input.bytes.isEmpty ? "empty blob (purged message)" : "empty message"))
+        }
+        // new mail only: what an epoch already holds is indexed as public-inbox-index does
+        if stripHeaders && !HeaderBlock.startsWithField(input.bytes[...]) {
+            return .refused(input, reason: HeaderBlock.notMailReason(input.bytes[...]))
         }
         let now = MailDate(seconds: input.receivedAt ?? Int64(Date().timeIntervalSince1970))
         return .prepared(PreparedMessage(raw: input.bytes, fallbackTime: now, origin: input.origin, stripHeaders: stripHeaders))
@@ -28,7 +35,7 @@ enum Pipeline {
             produce: { put in
                 var batch: [RawInput] = []
                 for s in sources {
-                    try s.forEach { input in
+                    try s.forEach(keepingAtMost: maxBytes) { input in
                         batch.append(input)
                         if batch.count == batchSize {
                             for item in prepare(batch, stripHeaders: stripHeaders, maxBytes: maxBytes) { put(item) }

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 #if canImport(Glibc)
     import Glibc
@@ -56,6 +57,17 @@ public struct Maildir: Sendable {
         var isDirectory: Bool {
             var st = stat()
             return withCPath { stat($0, &st) } == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+        }
+
+        /// Up to `limit` bytes of the file (nil: all) and its size; throws with the system's
+        /// reason when it cannot be read.
+        public func read(atMost limit: Int?) throws -> (bytes: [UInt8], size: Int) {
+            let fd = withCPath { open($0, O_RDONLY | O_CLOEXEC) }
+            guard fd >= 0 else { throw ReadError(path: displayPath, code: errno) }
+            defer { close(fd) }
+            let r = BoundedRead.file(fd: fd, limit: limit)
+            if let e = r.error { throw ReadError(path: displayPath, code: e) }
+            return (r.bytes, r.size)
         }
 
         /// The file's bytes; throws with the system's reason when it cannot be read.

@@ -17,10 +17,10 @@ public struct GitIdent: Sendable, Equatable {
         self.date = date
     }
 
-    /// Names and addresses cannot hold `<`, `>` or line breaks in a git ident.
+    /// Names and addresses cannot hold `<` or `>` in a git ident (public-inbox deletes them too),
+    /// nor the control characters `CommitText.clean` takes out.
     static func sanitise(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.filter { $0 != "<" && $0 != ">" && $0 != "\n" && $0 != "\r" && $0 != "\0" }))
-            .trimmingASCIIWhitespace()
+        CommitText.clean(s).filter { $0 != "<" && $0 != ">" }.trimmingASCIIWhitespace()
     }
 
     var line: String { "\(GitIdent.sanitise(name)) <\(GitIdent.sanitise(email))> \(date.gitRaw)" }
@@ -52,7 +52,8 @@ public final class FastImport {
     }
 
     /// Adds a commit whose tree is one file (`m` for a message, `d` for a removal) holding
-    /// `bytes`. Returns the blob id.
+    /// `bytes`, with `message` as its one line (control characters made spaces, see
+    /// `CommitText`). Returns the blob id.
     @discardableResult
     public func commit(file: String, bytes: [UInt8], author: GitIdent, committer: GitIdent, message: String) throws -> String {
         mark += 1
@@ -61,7 +62,7 @@ public final class FastImport {
         try process.write(bytes)
         let blobMark = mark
         mark += 1
-        let msg = Array(message.utf8)
+        let msg = Array((CommitText.clean(message) + "\n").utf8)
         head = "\ncommit \(ref)\nmark :\(mark)\nauthor \(author.line)\ncommitter \(committer.line)\ndata \(msg.count)\n"
         try process.write(head)
         try process.write(msg)

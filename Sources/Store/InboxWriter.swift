@@ -37,7 +37,7 @@ public final class InboxWriter {
         }
         let fi = try current()
         let committer = GitIdent(name: committerName, email: committerEmail, date: receivedAt)
-        let blob = try fi.commit(file: "m", bytes: raw, author: author, committer: committer, message: subject + "\n")
+        let blob = try fi.commit(file: "m", bytes: raw, author: author, committer: committer, message: subject)
         bytesInEpoch += raw.count
         return (epoch, blob)
     }
@@ -46,7 +46,7 @@ public final class InboxWriter {
     public func remove(_ raw: [UInt8], at date: MailDate) throws {
         let fi = try current()
         let ident = GitIdent(name: committerName, email: committerEmail, date: date)
-        try fi.commit(file: "d", bytes: raw, author: ident, committer: ident, message: "rm\n")
+        try fi.commit(file: "d", bytes: raw, author: ident, committer: ident, message: "rm")
     }
 
     private func current() throws -> FastImport {

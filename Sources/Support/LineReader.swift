@@ -39,14 +39,26 @@ public final class LineReader {
     }
 
     /// The next line with its `\n` (the last line may lack it); nil at the end.
-    public func nextLine() -> ArraySlice<UInt8>? {
+    public func nextLine() -> ArraySlice<UInt8>? { nextLine(atMost: Int.max) }
+
+    /// The next line with its `\n`, or, of a line longer than `limit`, its next `limit` bytes
+    /// (no `\n`: the rest follows in the next calls). The buffer then grows no larger than
+    /// `limit`, however long the line: a 1 GiB message on one line costs `limit`, not 2 GiB.
+    public func nextLine(atMost limit: Int) -> ArraySlice<UInt8>? {
         var scanFrom = start
         while true {
-            if let nl = buffer[scanFrom..<end].firstIndex(of: 0x0A) {
+            let scanEnd = end - start > limit ? start + limit : end
+            if let nl = buffer[scanFrom..<scanEnd].firstIndex(of: 0x0A) {
                 let line = buffer[start...nl]
                 offset += line.count
                 start = nl + 1
                 return line
+            }
+            if end - start >= limit {
+                let piece = buffer[start..<(start + limit)]
+                offset += limit
+                start += limit
+                return piece
             }
             let consumed = end - start
             if !fill() {
@@ -60,6 +72,19 @@ public final class LineReader {
             }
             scanFrom = start + consumed
         }
+    }
+
+    /// Reads and drops up to `n` more bytes; returns how many there were.
+    public func skip(count n: Int) -> Int {
+        var left = n
+        while left > 0 {
+            if end == start && !fill() { break }
+            let k = min(left, end - start)
+            start += k
+            offset += k
+            left -= k
+        }
+        return n - left
     }
 
     /// Exactly `n` more bytes (fewer at the end of input). What the buffer does not hold yet is

@@ -112,8 +112,7 @@ struct DeliverCommand: ParsableCommand {
     @OptionGroup var config: ConfigOption
 
     func run() throws {
-        let input = FileHandle.standardInput.readDataToEndOfFile()
-        let outcome = Delivery.deliver(Array(input), to: name, config: config.piConfig)
+        let outcome = Delivery.deliver(reading: STDIN_FILENO, to: name, config: config.piConfig)
         for m in outcome.messages { printError(m) }
         if outcome.status != .ok { throw ExitCode(outcome.status.rawValue) }
     }

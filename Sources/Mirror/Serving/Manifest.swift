@@ -42,7 +42,10 @@ public struct Manifest: Sendable, Equatable {
             description = try? c.decodeIfPresent(String.self, forKey: .description)
             fingerprint = try? c.decodeIfPresent(String.self, forKey: .fingerprint)
             modified = try? c.decodeIfPresent(Int64.self, forKey: .modified)
-            if modified == nil, let d = try? c.decodeIfPresent(Double.self, forKey: .modified) { modified = Int64(d) }
+            // a time of 1e300 trapped converting to Int64 (found writing the fuzz target manifest): such a time is none
+            if modified == nil, let d = try? c.decodeIfPresent(Double.self, forKey: .modified) {
+                modified = Int64(exactly: d.rounded(.towardZero))
+            }
             owner = try? c.decodeIfPresent(String.self, forKey: .owner)
             reference = try? c.decodeIfPresent(String.self, forKey: .reference)
         }

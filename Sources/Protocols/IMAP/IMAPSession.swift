@@ -126,7 +126,10 @@ final class IMAPSession: @unchecked Sendable {
         var digits = bytes[(open + 1)..<(end - 1)]
         let plus = digits.last == UInt8(ascii: "+")
         if plus { digits = digits.dropLast() }
-        guard !digits.isEmpty, digits.count < 10, let n = Int(String(decoding: digits, as: UTF8.self)) else { return nil }
+        // digits only: `{-2}` announced a negative literal
+        guard !digits.isEmpty, digits.count < 10, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+            let n = Int(String(decoding: digits, as: UTF8.self))
+        else { return nil }
         return (n, plus)
     }
 

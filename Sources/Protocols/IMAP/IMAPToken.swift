@@ -53,7 +53,9 @@ indirect enum IMAPToken: Equatable {
             case UInt8(ascii: "{"):
                 guard let close = bytes[i...].firstIndex(of: UInt8(ascii: "}")),
                     let n = Int(String(decoding: bytes[(i + 1)..<close].filter { $0 != UInt8(ascii: "+") }, as: UTF8.self)),
-                    close + 3 + n <= bytes.count + 0, bytes[close + 1] == 0x0D, bytes[close + 2] == 0x0A
+                    // `{-2}` read past the line and `{9223372036854775807}` overflowed: both
+                    // trapped, taking the server down (found writing the fuzz target imap)
+                    n >= 0, n <= bytes.count - close - 3, bytes[close + 1] == 0x0D, bytes[close + 2] == 0x0A
                 else { throw ParseError(message: "bad literal") }
                 let start = close + 3
                 stack[stack.count - 1].append(.string(String(decoding: bytes[start..<(start + n)], as: UTF8.self)))

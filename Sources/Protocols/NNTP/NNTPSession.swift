@@ -426,7 +426,9 @@ final class NNTPSession {
     /// `YYYYMMDD` or `YYMMDD`, `HHMMSS`, optional `GMT` (times are taken as UTC either way).
     static func parseTime(_ date: String, _ time: String, _ zone: String?) -> Int64? {
         if let z = zone, !["GMT", "UTC"].contains(z.uppercased()) && !z.hasPrefix("<") { return nil }
-        guard time.count == 6, let t = Int(time), date.allSatisfy(\.isNumber) else { return nil }
+        // ASCII digits only: `½½½½0101` passed `isNumber` and trapped on Int(…)! (found writing the fuzz target nntp)
+        func digits(_ s: String) -> Bool { s.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
+        guard time.count == 6, digits(time), digits(date), let t = Int(time) else { return nil }
         var y: Int
         let md: Int
         switch date.count {

@@ -1,0 +1,27 @@
+// The NNTP command arguments a session parses on its own: wildmats (LIST ACTIVE, NEWNEWS) and
+// NEWGROUPS/NEWNEWS times. No input may trap; a wildmat of one literal name (no wildcards)
+// matches that name exactly; `*` matches everything and `!*` nothing. The harness calls entry
+// points only, so it survives rewrites of the matcher behind them.
+import FuzzSupport
+@testable import Protocols
+
+let groups = ["inbox.comp.test", "test", "a.b", "lkml", ""]
+
+runFuzzer { raw in
+    let line = String(decoding: raw, as: UTF8.self)
+    let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+    if words.count >= 2 { _ = NNTPSession.parseTime(words[0], words[1], words.count > 2 ? words[2] : nil) }
+    // up to 24 characters: the matcher backtracks exponentially in the number of `*` (issue
+    // 18, fixed apart, with a bound on pattern length), which would make every run a timeout
+    guard let pattern = words.first, pattern.count <= 24 else { return }
+    let w = Wildmat(pattern)
+    for g in groups { _ = w.matches(g) }
+    if pattern.allSatisfy({ !"*?[]\\!,".contains($0) }) {
+        check(w.matches(pattern), "\(show(pattern)) does not match itself")
+        for g in groups where g != pattern { check(!w.matches(g), "\(show(pattern)) matches \(show(g))") }
+    }
+    if words.count > 1 {
+        check(Wildmat("*").matches(words[1]), "* does not match \(show(words[1]))")
+        check(!Wildmat("!*").matches(words[1]), "!* matches \(show(words[1]))")
+    }
+}
