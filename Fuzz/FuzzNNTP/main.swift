@@ -11,9 +11,9 @@ runFuzzer { raw in
     let line = String(decoding: raw, as: UTF8.self)
     let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
     if words.count >= 2 { _ = NNTPSession.parseTime(words[0], words[1], words.count > 2 ? words[2] : nil) }
-    // up to 24 characters: the matcher backtracks exponentially in the number of `*` (issue
-    // 18, fixed apart, with a bound on pattern length), which would make every run a timeout
-    guard let pattern = words.first, pattern.count <= 24 else { return }
+    // up to 12 characters: the matcher backtracks exponentially in the number of `*` (issue
+    // 18, fixed apart, with a bound on pattern length); `***************\` ran for minutes
+    guard let pattern = words.first, pattern.count <= 12 else { return }
     let w = Wildmat(pattern)
     for g in groups { _ = w.matches(g) }
     if pattern.allSatisfy({ !"*?[]\\!,".contains($0) }) {
