@@ -95,8 +95,9 @@ let package = Package(
         .testTarget(
             name: "ProtocolTests",
             dependencies: [
-                "Protocols", "Web", "Index", "Store", "Mail", "TestSupport",
+                "Protocols", "Web", "Index", "Store", "Mail", "Support", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
         .testTarget(

@@ -45,6 +45,9 @@ public enum Delivery {
         if let e = input.error {
             return Outcome(status: .tempFail, messages: ["cannot read the message: \(String(cString: strerror(e)))"])
         }
+        // the rest of a message over the limit is read and dropped, so the MTA sees the exit
+        // status, not a broken pipe
+        if input.more { BoundedRead.drain(fd: fd) }
         return deliver(input.bytes, whole: !input.more, to: inboxConfig)
     }
 

@@ -33,6 +33,20 @@ public enum BoundedRead {
         }
     }
 
+    /// Reads the rest of `fd` and drops it (memory: one 64 KiB piece); the bytes read. An MTA
+    /// that pipes a message in may count a pipe closed before the end as a failed delivery
+    /// rather than read the exit status.
+    @discardableResult public static func drain(fd: Int32) -> Int {
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var total = 0
+        while true {
+            let n = chunk.withUnsafeMutableBufferPointer { read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return total }
+            total += n
+        }
+    }
+
     /// Up to `limit` bytes of the open file `fd`, and its size (from fstat when the rest was
     /// not read; at least `limit + 1` when fstat cannot tell).
     public static func file(fd: Int32, limit: Int?) -> (bytes: [UInt8], size: Int, error: Int32?) {

@@ -15,8 +15,14 @@ public final class ConnectionBudget: Sendable {
     public final class Entry: Sendable {
         public let channel: any Channel
         let waitingSince = ManagedAtomic<UInt64>(DispatchTime.now().uptimeNanoseconds)
+        /// A session its client settled into (IMAP LOGIN, NNTP commands): closed for a newcomer
+        /// only when no unsettled connection waits, so a flood of sockets that never log in
+        /// cannot push out the readers that have (an IDLE session waits for minutes).
+        let isSettled = ManagedAtomic(false)
 
         init(channel: any Channel) { self.channel = channel }
+
+        public func setSettled() { isSettled.store(true, ordering: .relaxed) }
 
         public func setWaiting(_ waiting: Bool) {
             waitingSince.store(waiting ? max(1, DispatchTime.now().uptimeNanoseconds) : 0, ordering: .relaxed)
@@ -58,14 +64,18 @@ public final class ConnectionBudget: Sendable {
         return admitted ? entry : nil
     }
 
+    /// The connection to close for a newcomer: of those waiting for their client, an unsettled
+    /// one before a settled one, the longest waiting first.
     private static func longestWaiting(_ open: [ObjectIdentifier: Entry]) -> ObjectIdentifier? {
-        var oldest: (ObjectIdentifier, UInt64)?
+        var oldest: (key: ObjectIdentifier, settled: Int, since: UInt64)?
         for (k, e) in open {
             let since = e.waitingSince.load(ordering: .relaxed)
             guard since != 0 else { continue }
-            if oldest == nil || since < oldest!.1 { oldest = (k, since) }
+            let settled = e.isSettled.load(ordering: .relaxed) ? 1 : 0
+            if let o = oldest, (settled, since) >= (o.settled, o.since) { continue }
+            oldest = (k, settled, since)
         }
-        return oldest?.0
+        return oldest?.key
     }
 
     public func close(_ channel: any Channel) {

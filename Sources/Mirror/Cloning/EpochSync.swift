@@ -35,7 +35,9 @@ struct EpochSync {
     /// gives up below `lowSpeedBytes` per second for `stallTimeout` seconds and is killed after
     /// `timeout` (a source that never answered, or sent a byte every 20 s, hung it for good).
     static func git(_ args: [String], input: [UInt8] = [], progress: Bool = false, limits: MirrorLimits? = nil) throws -> Ran {
-        let env = ["GIT_TERMINAL_PROMPT": "0"]
+        // git's messages in English whatever the locale: which failure it was is read from them
+        // ("not found" ends the list of epochs of a source with no manifest)
+        let env = ["GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"]
         var command = ["git"] + args
         if let limits { command = limits.deadline(["git"] + limits.gitOptions + args) }
         guard progress else {

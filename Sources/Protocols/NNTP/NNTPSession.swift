@@ -131,7 +131,12 @@ final class NNTPSession {
             try await xpath(args[0])
         default:
             out.append("500 command not recognized\r\n")
+            return true
         }
+        // a client that speaks NNTP (MODE READER, LIST, ARTICLE <id> before any GROUP, as tin and
+        // slrn do while their reader picks a group) has the protocol's idle time from then on;
+        // only a silent or garbling connection keeps the short one
+        connection?.settle()
         return true
     }
 

@@ -20,7 +20,10 @@ public final class LineConnection: Sendable {
     var settled: Bool { hasSettled.load(ordering: .relaxed) }
 
     /// The client logged in or chose a group: the protocol's own idle timeout applies now.
-    func settle() { hasSettled.store(true, ordering: .relaxed) }
+    func settle() {
+        hasSettled.store(true, ordering: .relaxed)
+        entry?.setSettled()
+    }
 
     func waiting(_ waiting: Bool) { entry?.setWaiting(waiting) }
 }

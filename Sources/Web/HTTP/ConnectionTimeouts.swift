@@ -214,6 +214,10 @@ struct GuardedHTTP1Channel: ServerChildChannel {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let connections = self.connections
         return channel.eventLoop.makeCompletedFuture {
+            // what an answer may hold in the server beyond the socket's own buffer while its
+            // client does not read: one 32 KiB piece of a stream (NIO's default, 64 KiB, held
+            // two; 3,000 clients that never read held ~190 MB of it)
+            try channel.syncOptions?.setOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 16 << 10, high: 32 << 10))
             try channel.pipeline.syncOperations.addHandler(
                 ConnectionBytesWatcher(clock: ConnectionClock(connections: connections, channel: channel)), position: .first)
         }.flatMap { self.http1.setup(channel: channel, logger: logger) }
