@@ -16,9 +16,13 @@ public final class Scope: Sendable {
     public let isAll: Bool
     let cache: RenderCache
     let generations: Generations
+    /// What the thread pages streaming now hold of messages read ahead, in all (shared by
+    /// every scope of the site): 1,000 pages at once each held up to 256 KiB.
+    let readingAhead: ByteBudget
 
-    init(name: String, inboxes: [Inbox], isAll: Bool, cache: RenderCache, generations: Generations) {
+    init(name: String, inboxes: [Inbox], isAll: Bool, cache: RenderCache, generations: Generations, readingAhead: ByteBudget) {
         self.name = name
+        self.readingAhead = readingAhead
         self.inboxes = inboxes
         self.isAll = isAll
         self.cache = cache

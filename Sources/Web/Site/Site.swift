@@ -43,8 +43,14 @@ public final class Site: Sendable {
     }
 
     /// `searches`: where searches run, shared with the IMAP server (`Catalog`).
-    public init(inboxes: [Inbox], pool: NIOThreadPool = .singleton, cacheBytes: Int = 96 << 20, searches: SearchGate) {
+    /// `readAheadBytes`: what the thread pages being streamed may read of their next messages
+    /// at once, in all (beyond it a page reads each message as it comes to it).
+    public init(
+        inboxes: [Inbox], pool: NIOThreadPool = .singleton, cacheBytes: Int = 96 << 20, searches: SearchGate,
+        readAheadBytes: Int = 32 << 20
+    ) {
         self.inboxes = inboxes
+        let readingAhead = ByteBudget(limit: readAheadBytes)
         let cache = RenderCache(budget: cacheBytes)
         let generations = Generations(inboxes: inboxes)
         self.cache = cache
@@ -52,10 +58,11 @@ public final class Site: Sendable {
         self.generations = generations
         var s: [String: Scope] = [:]
         for ib in inboxes where ib.name != "all" {
-            s[ib.name] = Scope(name: ib.name, inboxes: [ib], isAll: false, cache: cache, generations: generations)
+            s[ib.name] = Scope(
+                name: ib.name, inboxes: [ib], isAll: false, cache: cache, generations: generations, readingAhead: readingAhead)
         }
         scopes = s
-        all = Scope(name: "all", inboxes: inboxes, isAll: true, cache: cache, generations: generations)
+        all = Scope(name: "all", inboxes: inboxes, isAll: true, cache: cache, generations: generations, readingAhead: readingAhead)
         self.pool = pool
         self.searches = searches
     }

@@ -68,6 +68,8 @@ enum ThreadPage {
         /// Messages read ahead of their entries, by doc key: one round trip to git for the next
         /// several (waiting on git once per message was an eighth of a thread page).
         var readAhead: [Int64: Result<[UInt8], Error>] = [:]
+        /// What each of `readAhead` took of the site's read-ahead budget (its recorded size).
+        var aheadBytes: [Int64: Int] = [:]
         /// Whether an entry stood in for a message git could not give (as `Reply.standsIn`).
         var standsIn = false
         static let readAheadCount = 32
@@ -103,6 +105,8 @@ enum ThreadPage {
                 hdr.append(w.string)
             }
         }
+
+        deinit { scope.readingAhead.give(aheadBytes.values.reduce(0, +)) }
 
         func next() throws -> [UInt8]? {
             try lock.withLock { try produce() }
@@ -140,7 +144,10 @@ enum ThreadPage {
         /// The message of entry `order[step]`'s doc `d`: read ahead, or read now with the messages
         /// of the next entries (of the same inbox, not rendered in the cache already).
         func raw(_ d: Doc) throws -> [UInt8] {
-            if let r = readAhead.removeValue(forKey: d.key) { return try r.get() }
+            if let r = readAhead.removeValue(forKey: d.key) {
+                scope.readingAhead.give(aheadBytes.removeValue(forKey: d.key) ?? 0)
+                return try r.get()
+            }
             var docs = [d]
             var bytes = d.row.bytes
             var s = step + 1
@@ -149,7 +156,9 @@ enum ThreadPage {
                     !docs.contains(where: { $0.key == e.key }), scope.cachedValue(entryKey(e)) == nil
                 {
                     bytes += e.row.bytes
-                    if bytes > Self.readAheadBytes { break }
+                    // within this page's share and what all pages may hold at once
+                    if bytes > Self.readAheadBytes || !scope.readingAhead.take(e.row.bytes) { break }
+                    aheadBytes[e.key] = e.row.bytes
                     docs.append(e)
                 }
                 s += 1
