@@ -42,6 +42,7 @@ if [ "$what" != build ]; then
 fi
 
 scratch=$root/.build-fuzz
+mkdir -p "$scratch"
 build() {
     local p
     [ -z "${FUZZ_SKIP_BUILD:-}" ] || return 0
