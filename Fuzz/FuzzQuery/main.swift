@@ -40,7 +40,7 @@ let inbox: Inbox = {
 
 /// A thread of the fixtures (the web's search within one thread, `POST MID/?x=m&q=`).
 let threadID: Int64 = {
-    guard let tid = try? inbox.index.threadRows(mid: "20200103184044.73568-1-dverkamp@chromium.org")?.seed.tid else {
+    guard let tid = try? inbox.index.thread(of: "20200103184044.73568-1-dverkamp@chromium.org")?.seed.tid else {
         check(false, "fixture thread not indexed")
         fatalError()
     }

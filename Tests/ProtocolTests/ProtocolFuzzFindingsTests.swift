@@ -17,6 +17,18 @@ import Testing
         #expect(try IMAPToken.parse(Array("a {2}\r\nxy".utf8)) == [.atom("a"), .string("xy")])
     }
 
+    /// IMAP SEARCH after any LOGIN: `LARGER 9223372036854775807` trapped on `n + 1`, a SENTON
+    /// year of 17 digits overflowed the seconds (found by `scripts/fuzz.sh imap`, 2026-12-08).
+    @Test func searchSizesAndDatesAtTheirLimits() throws {
+        let larger = try SearchCriteria.parse(IMAPToken.parse(Fixtures.fuzz("imap-search-larger-largest.txt")))
+        #expect("\(larger)".contains("none"))
+        #expect(throws: SearchCriteria.Failure.self) {
+            try SearchCriteria.parse(IMAPToken.parse(Fixtures.fuzz("imap-search-date-huge-year.txt")))
+        }
+        #expect(SearchCriteria.parseDate("1-Jan-2020") == 1_577_836_800)
+        #expect(SearchCriteria.parseDate("1-Jan-10000") == nil)
+    }
+
     /// NEWGROUPS with digits of other scripts (`½`, `٣`) passed `isNumber`, then `Int(…)!` trapped.
     @Test func newgroupsTimesAreASCIIDigits() {
         let words = String(decoding: Fixtures.fuzz("nntp-newgroups-unicode-digits.txt"), as: UTF8.self).split(separator: " ")

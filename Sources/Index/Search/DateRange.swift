@@ -128,7 +128,8 @@ public struct DateRange: Sendable, Equatable {
 
     /// Unix seconds of a valid UTC date and time, nil when a field is out of range.
     public static func civil(_ y: Int, _ m: Int, _ d: Int, _ hh: Int, _ mm: Int, _ ss: Int) -> Int64? {
-        guard y >= 1, m >= 1, m <= 12, d >= 1, hh < 24, mm < 60, ss <= 60 else { return nil }
+        // years beyond a billion would overflow the seconds (an IMAP SEARCH date of 12 digits did)
+        guard y >= 1, y <= 1_000_000_000, m >= 1, m <= 12, d >= 1, hh < 24, mm < 60, ss <= 60 else { return nil }
         let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
         let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
         guard d <= lengths[m - 1] else { return nil }

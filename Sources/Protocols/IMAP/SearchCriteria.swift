@@ -84,7 +84,8 @@ indirect enum SearchCriteria: Sendable {
             return .date(received: false, from: d, to: d + 86400)
         case "LARGER":
             guard let n = Int(try arg()) else { throw Failure(message: "BAD LARGER needs a number") }
-            return .size((n + 1)...Int.max)
+            // nothing is larger than the largest size (n + 1 trapped: found by fuzzing)
+            return n == .max ? .none : .size((n + 1)...Int.max)
         case "SMALLER":
             guard let n = Int(try arg()), n > 0 else { throw Failure(message: "BAD SMALLER needs a number") }
             return .size(0...(n - 1))
@@ -128,7 +129,9 @@ indirect enum SearchCriteria: Sendable {
     static func parseDate(_ s: String) -> Int64? {
         let p = s.split(separator: "-")
         let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-        guard p.count == 3, let d = Int(p[0]), let y = Int(p[2]), let m = months.firstIndex(of: p[1].lowercased()) else { return nil }
+        // RFC 3501's date-year is four digits (a year of 12 digits overflowed: found by fuzzing)
+        guard p.count == 3, let d = Int(p[0]), let y = Int(p[2]), (1...9999).contains(y), let m = months.firstIndex(of: p[1].lowercased())
+        else { return nil }
         return DateRange.civil(y, m + 1, d, 0, 0, 0)
     }
 
