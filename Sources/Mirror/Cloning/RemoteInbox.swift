@@ -148,7 +148,10 @@ public struct RemoteInbox: Sendable {
         static func split(_ key: String) -> (String, Int)? {
             guard key.hasSuffix(".git"), let g = key.range(of: "/git/", options: .backwards) else { return nil }
             let num = key[g.upperBound..<key.index(key.endIndex, offsetBy: -4)]
-            guard !num.isEmpty, num.count < 7, num.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(num) else { return nil }
+            // written as public-inbox names epochs: no sign, no leading zero (`05.git` and `5.git` were one
+            // epoch twice: found by fuzzing)
+            guard !num.isEmpty, num.count < 7, num.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(num), String(n) == num
+            else { return nil }
             return (String(key[..<g.lowerBound]), n)
         }
 
